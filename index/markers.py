@@ -1,0 +1,92 @@
+"""Recognising the numbering markers that plans put at the start of a line.
+
+A marker's *kind* is its printed form with the number abstracted ("(1)", "1)", "①", …), so
+the parser can infer the hierarchy from the order in which kinds appear rather than from a
+fixed list of levels: plans differ in which kinds they use and in what order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+_CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))  # ①..⑳
+_KATAKANA = "アイウエオカキクケコサシスセソタチツテト"
+_DIGITS = "0-9０-９"
+# After a bare number, these make it a quantity ("23億円", "15件以上"), not a heading number.
+_COUNTERS_RE = re.compile("[" + re.escape("億万千百円人件名年月日度回倍時分歳校%％,，") + "]")
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str  # "Ⅰ", "1", "(1)", "1)", "①", "(①)", "1.", "a.", "ア", "第1章", "【】", "別紙", "ターゲット1"
+    number: int  # position in its series (1-based); 0 for unnumbered kinds
+    text: str  # the marker as printed, e.g. "(1)" or "ターゲット1"
+    rest: str  # what follows the marker on the line, stripped
+    weak: bool = False  # a bare number followed by a counter ("2人事…" or "2,840人"): a marker only in context
+
+
+def _num(s: str) -> int:
+    return int(s.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+
+
+_PATTERNS: list[tuple[str, re.Pattern[str], object]] = [
+    ("別紙", re.compile(r"(別表|別紙|付録|附録|参考資料)([0-9０-９]*)(?=$|[\s(（【〔])"), None),
+    ("第N", re.compile(rf"(第([{_DIGITS}一二三四五六七八九十]+)([章節部編款条]))"), None),
+    ("Ⅰ", re.compile(rf"([{_ROMAN}])(?=[\s\u3000〔【「]|[^\x00-\x7f])"), lambda m: _ROMAN.index(m.group(1)) + 1),
+    ("(①)", re.compile(rf"([(（]([{_CIRCLED}])[)）])"), lambda m: _CIRCLED.index(m.group(2)) + 1),
+    ("①", re.compile(rf"([{_CIRCLED}])"), lambda m: _CIRCLED.index(m.group(1)) + 1),
+    ("(1)", re.compile(rf"([(（]([{_DIGITS}]{{1,2}})[)）])"), lambda m: _num(m.group(2))),
+    ("1)", re.compile(rf"(([{_DIGITS}]{{1,2}})[)）])"), lambda m: _num(m.group(2))),
+    ("1.", re.compile(rf"(([{_DIGITS}]{{1,2}})[.．])(?![{_DIGITS}])"), lambda m: _num(m.group(2))),
+    ("1", re.compile(rf"(([{_DIGITS}]{{1,2}}))(?=[ \u3000]*[^\s{_DIGITS}\x00-\x7f]|[,，])"), lambda m: _num(m.group(2))),
+    ("a.", re.compile(r"(([a-h])[.．])(?=[ \u3000])"), lambda m: ord(m.group(2)) - ord("a") + 1),
+    ("ア", re.compile(rf"(([{_KATAKANA}])[.．、])"), lambda m: _KATAKANA.index(m.group(2)) + 1),
+    ("series", re.compile(rf"((プロセス|ターゲット|目標|方針|戦略|施策|重点)\s*([{_DIGITS}]+))(?=[.．:：、\s]|$)"), None),
+    ("【】", re.compile(r"(【([^】]+)】)\s*$"), None),
+    ("〔〕", re.compile(r"(〔([^〕]+)〕)\s*$"), None),
+    ("-", re.compile(r"([-・•●■◆※])(?=[ \u3000])"), None),
+]
+
+
+def match(line: str) -> Marker | None:
+    """The marker at the start of `line` (indentation already stripped), if any."""
+    for kind, pattern, number in _PATTERNS:
+        m = pattern.match(line)
+        if not m:
+            continue
+        text = m.group(1)
+        rest = line[m.end() :].lstrip(" \u3000.．:：、")
+        if kind == "別紙":
+            return Marker(kind, 0, m.group(0), line[m.end() :].strip())
+        if kind == "第N":
+            return Marker("第N" + m.group(3), _kanji_number(m.group(2)), text, rest)
+        if kind == "series":
+            return Marker(m.group(2) + "N", _num(m.group(3)), text, rest)
+        if kind in ("【】", "〔〕"):
+            return Marker(kind, 0, text, m.group(2).strip())
+        if kind == "-":
+            return Marker(kind, 0, text, rest)
+        weak = kind == "1" and re.match(_COUNTERS_RE, line[m.end() :]) is not None
+        return Marker(kind, number(m), text, rest, weak)  # type: ignore[operator]
+    return None
+
+
+def _kanji_number(s: str) -> int:
+    if s[0] in _DIGITS or s[0].isdigit():
+        return _num(s)
+    digits = "一二三四五六七八九"
+    if s == "十":
+        return 10
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (digits.index(tens) + 1 if tens else 1) * 10 + (digits.index(ones) + 1 if ones else 0)
+    return digits.index(s) + 1 if s in digits else 0
+
+
+def label_part(marker: Marker) -> str:
+    """How the marker reads in a section label: "1." and "a." lose their dot."""
+    if marker.kind in ("1.", "a.", "ア"):
+        return marker.text.rstrip(".．、")
+    return marker.text
