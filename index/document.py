@@ -53,9 +53,10 @@ class Table:
     rows: tuple[Row, ...]
     span: Span
 
-    def as_text(self) -> str:
+    def as_text(self, rows: tuple[Row, ...] | None = None) -> str:
+        """The title and one line per row (all rows, or the given part of them)."""
         head = f"{self.title}（単位:{self.unit}）" if self.unit else self.title
-        return "\n".join([head, *(str(r) for r in self.rows)])
+        return "\n".join([head, *(str(r) for r in (self.rows if rows is None else rows))])
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Section:
     label: str  # markers of the path joined by "-": "Ⅰ-1-(1)-1)-①"
     parent_id: str | None
     level: int  # 1 for top-level sections
+    numbered: bool  # every part of the label is a printed marker (else some are titles)
     path: tuple[str, ...]  # titles from the top-level section down to this one
     span: Span  # own text: heading line up to the first child or the next section
     end: int = 0  # end of the whole subtree (own text and descendants)
@@ -78,7 +80,10 @@ class Section:
 
     @property
     def heading(self) -> str:
-        return f"{self.label} {self.title}".strip() if self.label != self.title else self.title
+        """How the outline shows it: "Ⅰ-1-(4)-2) 生活相談…", or the title where it names itself."""
+        if self.numbered:
+            return f"{self.label} {self.title}".strip()
+        return self.title if self.title.startswith(self.number) else f"{self.number} {self.title}".strip()
 
 
 @dataclass(frozen=True)

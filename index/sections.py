@@ -27,7 +27,7 @@ _MAX_PLAIN_HEADING = 32  # an unnumbered heading is a short line
 
 
 @dataclass
-class _Line:
+class Line:
     no: int  # 1-based
     start: int
     end: int  # excluding the newline
@@ -60,16 +60,16 @@ class _Node:
     last_line: int = -1  # last line index of its own text
 
 
-def split_lines(text: str) -> list[_Line]:
+def split_lines(text: str) -> list[Line]:
     lines, pos = [], 0
     for no, raw in enumerate(text.split("\n"), start=1):
-        lines.append(_Line(no, pos, pos + len(raw), raw))
+        lines.append(Line(no, pos, pos + len(raw), raw))
         pos += len(raw) + 1
     return lines
 
 
 class _Parser:
-    def __init__(self, lines: list[_Line]) -> None:
+    def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
         self.marks = [markers.match(ln.text) if not ln.blank else None for ln in lines]
         self.root = _Node("root", 0, "", "", -1, 0)
@@ -177,7 +177,7 @@ class _Parser:
             m = self.marks[i]
             top = self._latest_top()
             if m is not None and m.kind.endswith("N") and m.kind not in _SECTION_KINDS:  # series heading
-                self._push(self._new(m, i, m.rest), top or self.root)
+                self._push(self._new(m, i, line.text), top or self.root)
                 block_has_heading = True
             elif m is not None and m.kind == "-":
                 self._add_item(i, m)
@@ -224,7 +224,7 @@ def _title(rest: str) -> str:
     return rest
 
 
-def is_numbered(lines: list[_Line]) -> bool:
+def is_numbered(lines: list[Line]) -> bool:
     """Whether the plan numbers its sections (else headings are found by layout)."""
     marks = (markers.match(ln.text) for ln in lines if not ln.blank)
     return sum(1 for m in marks if m is not None and m.kind in _SECTION_KINDS) >= 3
@@ -243,7 +243,7 @@ def parse_sections(document_id: str, text: str) -> list[Section]:
     return sections
 
 
-def _add_front_matter(root: _Node, lines: list[_Line]) -> None:
+def _add_front_matter(root: _Node, lines: list[Line]) -> None:
     """Text before the first heading (a cover page) becomes a section titled by its first paragraph."""
     first_heading = root.children[0].line if root.children else len(lines)
     body = [i for i in range(first_heading) if not lines[i].blank]
@@ -257,7 +257,7 @@ def _add_front_matter(root: _Node, lines: list[_Line]) -> None:
     root.children.insert(0, _Node("front", 0, "", "".join(title_lines), body[0], 1))
 
 
-def _close(node: _Node, lines: list[_Line], stop: int) -> None:
+def _close(node: _Node, lines: list[Line], stop: int) -> None:
     """Set each node's last own line: before its first child, or before the next section."""
     bounds = [c.line for c in node.children] + [stop]
     for k, child in enumerate(node.children):
@@ -271,7 +271,7 @@ def _close(node: _Node, lines: list[_Line], stop: int) -> None:
 
 
 def _emit(
-    node: _Node, lines: list[_Line], doc_id: str, ordinals: tuple[int, ...], parent: Section | None, out: list[Section]
+    node: _Node, lines: list[Line], doc_id: str, ordinals: tuple[int, ...], parent: Section | None, out: list[Section]
 ) -> int:
     """Append the sections of `node`'s subtree in pre-order; return the subtree's end offset."""
     section, end = None, 0
@@ -286,6 +286,7 @@ def _emit(
             label=f"{parent.label}-{part}" if parent else part,
             parent_id=parent.id if parent else None,
             level=len(ordinals),
+            numbered=(parent.numbered if parent else True) and node.kind not in ("plain", "front"),
             path=(*(parent.path if parent else ()), node.title or part),
             span=Span(first.start + first.indent, last.end, first.no, last.no),
             items=[_item(lines, it) for it in node.items],
@@ -307,7 +308,7 @@ def _label_part(node: _Node) -> str:
     return markers.label_part(Marker(node.kind, node.number, node.marker, node.title))
 
 
-def _item(lines: list[_Line], item: tuple[str, int, int, int]) -> Item:
+def _item(lines: list[Line], item: tuple[str, int, int, int]) -> Item:
     marker, first, last, _ = item
     a, b = lines[first], lines[last]
     return Item(marker, Span(a.start + a.indent, b.end, a.no, b.no))

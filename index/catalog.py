@@ -1,0 +1,53 @@
+"""The corpus catalog: `catalog.toml` in the plans folder describes each plan file."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CATALOG_FILE = "catalog.toml"
+
+
+class CatalogError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    file: str
+    title: str
+    title_en: str = ""
+    institution: str = ""
+    institution_en: str = ""
+    period: str = ""
+    language: str = "ja"
+    versions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def document_id(name: str) -> str:
+    """An id for a file the catalog does not list: its stem, reduced to [a-z0-9-]."""
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+    return stem or "document"
+
+
+def read_catalog(plans_dir: Path) -> dict[str, CatalogEntry]:
+    """Entries keyed by file name; an absent catalog is an empty one."""
+    path = plans_dir / CATALOG_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        entries = [CatalogEntry(**{**d, "versions": tuple(d.get("versions", ()))}) for d in data.get("document", [])]
+    except (tomllib.TOMLDecodeError, TypeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path.name}: {exc}") from exc
+    ids = [e.id for e in entries]
+    if len(ids) != len(set(ids)):
+        raise CatalogError(f"{path.name}: duplicate document ids")
+    return {e.file: e for e in entries}
+
+
+def entry_for(file: Path, catalog: dict[str, CatalogEntry]) -> CatalogEntry:
+    return catalog.get(file.name) or CatalogEntry(id=document_id(file.name), file=file.name, title=file.stem)
