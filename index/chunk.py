@@ -123,5 +123,4 @@ def _split(lines: list[Line], a: int, b: int, max_tokens: int) -> list[tuple[int
 
 def _span(lines: list[Line], a: int, b: int) -> Span:
     first, last = lines[a], lines[b]
-    indent = len(first.raw) - len(first.raw.lstrip(" \t\u3000"))
-    return Span(first.start + indent, last.start + len(last.raw.rstrip(" \t\u3000")), first.no, last.no)
+    return Span(first.start + first.indent, last.text_end, first.no, last.no)

@@ -42,6 +42,11 @@ class Line:
         return len(self.raw) - len(self.raw.lstrip(" \t\u3000"))
 
     @property
+    def text_end(self) -> int:
+        """End offset of the line without trailing white space."""
+        return self.start + len(self.raw.rstrip(" \t\u3000"))
+
+    @property
     def blank(self) -> bool:
         return not self.text
 
@@ -111,7 +116,10 @@ class _Parser:
         if not m.rest or len(m.rest) > _MAX_HEADING or m.rest.endswith(_SENTENCE_END):
             return False
         j = self._next_nonblank(i)
-        return j is not None and (self.marks[j] is None or self.marks[j].kind != m.kind)
+        if j is None:
+            return False
+        below = self.marks[j]
+        return below is None or below.weak or below.kind != m.kind
 
     def _sibling_of(self, m: Marker) -> _Node | None:
         for node in reversed(self.stack[1:]):
@@ -288,13 +296,13 @@ def _emit(
             level=len(ordinals),
             numbered=(parent.numbered if parent else True) and node.kind not in ("plain", "front"),
             path=(*(parent.path if parent else ()), node.title or part),
-            span=Span(first.start + first.indent, last.end, first.no, last.no),
+            span=Span(first.start + first.indent, last.text_end, first.no, last.no),
             items=[_item(lines, it) for it in node.items],
         )
         out.append(section)
         if parent:
             parent.children.append(section.id)
-        end = last.end
+        end = last.text_end
     for k, child in enumerate(node.children, start=1):
         end = max(end, _emit(child, lines, doc_id, (*ordinals, k), section, out))
     if section:
@@ -311,7 +319,7 @@ def _label_part(node: _Node) -> str:
 def _item(lines: list[Line], item: tuple[str, int, int, int]) -> Item:
     marker, first, last, _ = item
     a, b = lines[first], lines[last]
-    return Item(marker, Span(a.start + a.indent, b.end, a.no, b.no))
+    return Item(marker, Span(a.start + a.indent, b.text_end, a.no, b.no))
 
 
 def _make_labels_unique(sections: list[Section]) -> None:
