@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install index clean
+.PHONY: serve test install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-index: install
-	$(BIN)/plan-assistant index build
-
+# The service (FastAPI + Gradio) is not built yet: until it is, `serve` parses the plans and
+# prints the build report and the documents, the best available main job.
 serve: install
-	$(BIN)/plan-assistant serve --host 127.0.0.1 --port 8000
+	$(BIN)/plan-assistant plans report
+	$(BIN)/plan-assistant plans list
 
 test: install
 	$(BIN)/python -m pytest

@@ -10,11 +10,11 @@ import click
 
 from index.corpus import Corpus, build_corpus
 from index.document import Chunk, Document, Section
-from index.settings import get_settings
+from index.settings import Settings
 
 
 def _corpus() -> Corpus:
-    settings = get_settings()
+    settings = Settings()
     if not settings.plans_dir.is_dir():
         raise click.ClickException(f"plans folder not found: {settings.plans_dir} (set PLAN_ASSISTANT_PLANS_DIR)")
     corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
@@ -58,6 +58,17 @@ def plans_list() -> None:
     """One line per document: its id, then its title."""
     for doc in _corpus().documents:
         click.echo(f"{doc.id}\t{doc.title}\t{doc.title_en}".rstrip())
+
+
+@plans.command("report")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+def plans_report(as_json: bool) -> None:
+    """What ingestion did: files, sections, items, tables, repairs, skipped lines, errors."""
+    report = _corpus().report
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(report.lines()))
 
 
 @plans.command("outline")

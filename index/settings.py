@@ -1,6 +1,5 @@
 """Configuration from `PLAN_ASSISTANT_*` environment variables (and `.env`)."""
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -15,11 +14,5 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLAN_ASSISTANT_", env_file=".env", extra="ignore")
 
     plans_dir: Path = Field(PROJECT_ROOT / "plans", description="Folder of plan files and catalog.toml.")
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index is written.")
     chunk_max_tokens: int = Field(400, ge=50, description="Largest chunk, in o200k_base tokens.")
-    chunk_min_tokens: int = Field(60, ge=1, description="Smaller neighbouring items are merged up to this.")
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

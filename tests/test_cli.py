@@ -1,0 +1,84 @@
+"""The command line, as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from assistant.cli import main
+from tests.conftest import ROOT
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_plans_list():
+    result = run("plans", "list")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == ["tohoku-intl-strategy", "ynu-midterm-2004"]
+    assert "国立大学法人横浜国立大学 中期計画" in lines[1]
+
+
+def test_plans_outline_is_indented_tree():
+    result = run("plans", "outline", "ynu-midterm-2004")
+    assert result.exit_code == 0
+    assert "Ⅰ 大学の教育研究等の質の向上に関する目標を達成するためにとるべき措置" in result.output
+    assert "        Ⅰ-1-(1)-1)-① 教養教育の成果に関する具体的目標の設定  [ynu-midterm-2004:2.1.1.1.1]" in result.output
+    tohoku = run("plans", "outline", "tohoku-intl-strategy").output
+    assert "  ターゲット1. 世界的視野に立つ教育" in tohoku
+
+
+def test_plans_show_section():
+    result = run("plans", "show", "ynu-midterm-2004:8.1")
+    assert result.exit_code == 0
+    assert result.output.startswith("Ⅶ-1 短期借入金の限度額\n")
+    assert "23億円" in result.output and "lines 476-477" in result.output
+
+
+def test_chunks_are_json_lines():
+    result = run("chunks", "ynu-midterm-2004")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) > 200
+    assert {"id", "section_id", "label", "path", "text", "span", "tokens", "index_text"} <= rows[0].keys()
+
+
+def test_report():
+    result = run("plans", "report", "--json")
+    report = json.loads(result.output)
+    assert report["documents"] == 2 and report["skipped_lines"] == 0
+    assert report["repairs"] == {"roman-numeral": 13, "circled-number": 55, "square-metre": 1}
+
+
+def test_unknown_ids_give_one_clear_line():
+    result = run("plans", "outline", "nope")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: unknown document 'nope' (known: tohoku-intl-strategy, ynu-midterm-2004)"
+    result = run("plans", "show", "ynu-midterm-2004:99")
+    assert "unknown section 'ynu-midterm-2004:99'" in result.output
+
+
+def test_bad_files_are_reported_and_the_rest_builds(tmp_path: Path):
+    for name in ("ynu-midterm-plan-2004.txt", "catalog.toml"):
+        (tmp_path / name).write_bytes((ROOT / "plans" / name).read_bytes())
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = run("plans", "report", env={"PLAN_ASSISTANT_PLANS_DIR": str(tmp_path)})
+    assert result.exit_code == 0
+    assert "documents 1" in result.output
+    assert "empty.txt: empty file" in result.output
+    assert "image.png: unsupported file type" in result.output
+
+
+def test_console_script_works_offline(tmp_path: Path):
+    """The installed command counts tokens with the packaged encoding, with no network at all."""
+    script = Path(sys.executable).with_name("plan-assistant")
+    env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
+    env.update(HOME=str(tmp_path), http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+    result = subprocess.run([str(script), "chunks", "tohoku-intl-strategy"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["tokens"] > 0
