@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from dataclasses import asdict
 
 import click
@@ -108,3 +109,124 @@ def chunk_json(chunk: Chunk) -> dict[str, object]:
     data["span"] = asdict(chunk.span)
     data["path"] = list(chunk.path)
     return data
+
+
+@main.group("index")
+def index_group() -> None:
+    """The search index: build it, see what is served."""
+
+
+@index_group.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even if the plans and settings are unchanged.")
+def index_build(force: bool) -> None:
+    """Parse, chunk, embed and index the plans; switch the live index only when complete."""
+    from index.build import build_index
+
+    settings = Settings()
+    manifest, built = build_index(settings, force=force, progress=sys.stderr.isatty())
+    if not built:
+        click.echo(f"index {manifest.key} is up to date (plans and settings unchanged)")
+        return
+    click.echo(f"built index {manifest.key} in {manifest.seconds:.2f} s ({manifest.embedding['name']})")
+    report = manifest.report
+    click.echo(
+        f"files {report['files']}, documents {report['documents']}, sections {report['sections']}, "
+        f"items {report['items']}, tables {report['tables']} ({report['table_rows']} rows), chunks {report['chunks']}"
+    )
+    repairs = ", ".join(f"{k} {v}" for k, v in sorted(report["repairs"].items())) or "none"
+    click.echo(f"repairs: {repairs}\nskipped lines: {report['skipped_lines']}")
+    for line in report["errors"]:
+        click.echo(f"error: {line}")
+    for line in report["notes"]:
+        click.echo(f"note: {line}")
+
+
+@index_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+def index_status(as_json: bool) -> None:
+    """Which build is live, when it was built, and whether the plans changed since."""
+    from index.build import status
+
+    info = status(Settings())
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+    elif not info["ready"]:
+        click.echo(info["reason"])
+    else:
+        fresh = "up to date" if info["up_to_date"] else "STALE: plans or settings changed; run `plan-assistant index build`"
+        click.echo(f"index {info['key']} built {info['built']} ({info['embedding']['name']}), {fresh}")
+        click.echo(f"chunks {info['report']['chunks']}, sections {info['report']['sections']}, at {info['path']}")
+    if not info["ready"]:
+        sys.exit(1)
+
+
+@main.command("search")
+@click.argument("question")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None, help="How many sections.")
+@click.option("-d", "--document", "documents", multiple=True, help="Search only this document (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+def search(question: str, top_k: int | None, documents: tuple[str, ...], as_json: bool) -> None:
+    """The plan sections that best match QUESTION (Japanese or English), ranked."""
+    from assistant.retrieve import QueryError, Searcher
+    from index.build import IndexNotReady
+
+    try:
+        query, hits = Searcher(Settings()).search(question, top_k, list(documents) or None)
+    except (IndexNotReady, QueryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({
+            "query": {"text": query.text, "language": query.language, "glossary_terms": list(query.glossary_terms)},
+            "results": [
+                {"rank": n, "score": round(h.score, 5), "section_id": h.section_id, "document_id": h.document_id,
+                 "label": h.label, "path": list(h.path), "chunks": [c.id for c in h.chunks], "text": h.chunks[0].text}
+                for n, h in enumerate(hits, start=1)
+            ],
+        }, ensure_ascii=False, indent=2))
+        return
+    if query.glossary_terms:
+        click.echo(f"(searched as: {', '.join(query.glossary_terms)})")
+    if not hits:
+        click.echo("no section of the plans matches this question")
+    for n, h in enumerate(hits, start=1):
+        click.echo(f"{n}. [{h.score * 1000:.1f}] {h.document_id} {h.label}  {' > '.join(h.path)}")
+        click.echo(f"   {h.chunks[0].text.splitlines()[0][:100]}")
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Quality measured on the evaluation set (eval/questions.jsonl)."""
+
+
+@eval_group.command("retrieval")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              help="Compare with this stored result (exit 1 on a regression).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("eval/results"), show_default=True,
+              help="Folder for retrieval.json and retrieval.md.")
+def eval_retrieval(baseline: Path | None, out: Path) -> None:
+    """hit@1/3/5, MRR and nDCG@5 per language and document, beside a naive LangChain pipeline."""
+    from assistant.retrieve import Searcher
+    from eval import retrieval
+    from index.build import IndexNotReady, build_index
+
+    settings = Settings()
+    try:
+        build_index(settings, progress=False)
+        searcher = Searcher(settings)
+    except IndexNotReady as exc:
+        raise click.ClickException(str(exc)) from None
+    corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
+    report = retrieval.evaluate(searcher, corpus, retrieval.load_questions())
+    problems = []
+    if baseline is not None:
+        try:
+            problems = retrieval.regressions(report, json.loads(baseline.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(f"cannot read baseline {baseline}: {exc}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "retrieval.json").write_text(json.dumps(retrieval.to_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    text = retrieval.markdown(report, problems)
+    (out / "retrieval.md").write_text(text, encoding="utf-8")
+    click.echo(text)
+    if problems:
+        sys.exit(1)

@@ -15,4 +15,12 @@ class Settings(BaseSettings):
 
     plans_dir: Path = Field(PROJECT_ROOT / "plans", description="Folder of plan files and catalog.toml.")
     chunk_max_tokens: int = Field(400, ge=50, description="Largest chunk, in o200k_base tokens.")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where index builds are written.")
+    chroma_host: str | None = Field(None, description="A `chroma run` server to use instead of the embedded store.")
+    chroma_port: int = Field(8000, description="Port of the `chroma run` server.")
+    embedding_base_url: str | None = Field(None, description="OpenAI-compatible endpoint for embeddings.")
+    embedding_model: str | None = Field(None, description="Model name at the embeddings endpoint.")
+    embedding_dimensions: int = Field(1024, ge=64, le=8192, description="Size of the offline hashed vectors.")
+    top_k: int = Field(5, ge=1, le=50, description="Sections returned by a search.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 

@@ -1,0 +1,171 @@
+"""Hybrid retrieval: Japanese BM25 and Chroma vectors, fused, merged by section.
+
+Keyword search (ours; Chroma's BM25 is Cloud-only) and vector search each rank chunks; the
+rankings are fused by reciprocal rank fusion, a match of the question's terms in a section's
+titles counts in its favour, and the chunks of one section are merged into one hit, so the
+results read as the plan's sections. An English question is searched through the bilingual
+glossary: all Japanese renderings of its terms join the query, with its English tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chromadb.api.models.Collection import Collection
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index import store
+from index.analyze import terms
+from index.build import live_build, read_chunks
+from index.document import Chunk
+from index.embed import HashingEmbedding, embedding_function
+from index.glossary import Glossary, load_glossary
+from index.keyword import KeywordIndex
+from index.settings import Settings
+
+RRF_K = 60
+CANDIDATES = 50
+KEYWORD_WEIGHT = 1.0
+VECTOR_WEIGHT = 0.6
+TITLE_WEIGHT = 0.5  # a full match of the question's terms in the section titles, in RRF units
+MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class QueryError(ValueError):
+    """A question that cannot be searched; the message says why."""
+
+
+@dataclass
+class Hit:
+    """One section of a plan, with the chunks of it that matched, best first."""
+
+    section_id: str
+    document_id: str
+    document_title: str
+    label: str
+    path: tuple[str, ...]
+    score: float
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+@dataclass
+class Query:
+    """A question as searched: its language and the text given to each search."""
+
+    text: str
+    language: str  # "ja" | "en"
+    keyword_text: str
+    vector_text: str
+    glossary_terms: tuple[str, ...] = ()
+
+
+def detect_language(text: str) -> str:
+    if _JAPANESE.search(text):
+        return "ja"
+    return "en" if _LATIN.search(text) else "other"
+
+
+def prepare(text: str, glossary: Glossary, max_chars: int) -> Query:
+    """Validate the question and say what each search will look for."""
+    text = (text or "").strip()
+    if not text:
+        raise QueryError("the question is empty")
+    if len(text) > max_chars:
+        raise QueryError(f"the question is {len(text)} characters long; the limit is {max_chars}")
+    language = detect_language(text)
+    if language != "en":
+        return Query(text, language, text, text)
+    japanese = tuple(dict.fromkeys(ja for m in glossary.to_japanese(text) for ja in m.ja_terms))
+    joined = " ".join(japanese)
+    return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese)
+
+
+class Searcher:
+    """The live index, loaded once: chunks, keyword index and the Chroma collection."""
+
+    def __init__(self, settings: Settings) -> None:
+        folder, manifest = live_build(settings)
+        self.settings = settings
+        self.key = manifest.key
+        self.chunks = {c.id: c for c in read_chunks(folder)}
+        self.keyword = KeywordIndex.load(folder / "keyword")
+        self.embedding = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
+        api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+        self.collection: Collection = store.open_collection(api, manifest.collection, self.embedding)
+        self.glossary = load_glossary()
+        self._title_terms = {c.section_id: set(terms(" ".join(c.path))) for c in self.chunks.values()}
+
+    @property
+    def documents(self) -> list[str]:
+        return sorted({c.document_id for c in self.chunks.values()})
+
+    def search(self, question: str, k: int | None = None, documents: list[str] | None = None) -> tuple[Query, list[Hit]]:
+        query = prepare(question, self.glossary, self.settings.max_question_chars)
+        unknown = set(documents or ()) - set(self.documents)
+        if unknown:
+            raise QueryError(f"unknown document(s): {', '.join(sorted(unknown))}")
+        k = k or self.settings.top_k
+        if query.language == "other":
+            return query, []
+        allowed = set(documents) if documents else None
+        keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES)
+                   if allowed is None or self.chunks[i].document_id in allowed]
+        vector = store.query(self.collection, self.embedding([query.vector_text])[0].tolist(), CANDIDATES, documents)
+        if not keyword and (isinstance(self.embedding, HashingEmbedding) or not vector or vector[0][1] < MIN_VECTOR_ONLY):
+            return query, []  # nothing in the plans shares the question's words
+        scores: dict[str, float] = {}
+        for weight, ranking in ((KEYWORD_WEIGHT, keyword), (VECTOR_WEIGHT, vector)):
+            for rank, (chunk_id, _) in enumerate(ranking, start=1):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+        wanted = set(terms(query.keyword_text))
+        for chunk_id in scores:
+            titles = self._title_terms[self.chunks[chunk_id].section_id]
+            if wanted and titles:
+                scores[chunk_id] += TITLE_WEIGHT / RRF_K * len(wanted & titles) / len(wanted)
+        return query, self._merge(scores)[:k]
+
+    def _merge(self, scores: dict[str, float]) -> list[Hit]:
+        """One hit per section: its best chunk's score, plus a little for each further match."""
+        hits: dict[str, Hit] = {}
+        for chunk_id, score in sorted(scores.items(), key=lambda x: -x[1]):
+            c = self.chunks[chunk_id]
+            hit = hits.get(c.section_id)
+            if hit is None:
+                hits[c.section_id] = Hit(c.section_id, c.document_id, c.document_title, c.label, c.path, score, [c])
+            else:
+                hit.score += 0.1 * score
+                hit.chunks.append(c)
+        return sorted(hits.values(), key=lambda h: -h.score)
+
+
+class PlanRetriever(BaseRetriever):
+    """The hybrid search as a LangChain retriever: one Document per section hit."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    searcher: Searcher
+    k: int | None = None
+    documents: list[str] | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        _, hits = self.searcher.search(query, self.k, self.documents)
+        return [
+            LCDocument(
+                page_content="\n".join(c.text for c in sorted(hit.chunks, key=lambda c: c.span.start)),
+                metadata={
+                    "section_id": hit.section_id,
+                    "document_id": hit.document_id,
+                    "document_title": hit.document_title,
+                    "label": hit.label,
+                    "path": list(hit.path),
+                    "score": hit.score,
+                    "chunk_ids": [c.id for c in hit.chunks],
+                },
+            )
+            for hit in hits
+        ]

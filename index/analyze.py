@@ -1,0 +1,291 @@
+"""Japanese text analysis for keyword search (BM25).
+
+Two analyzers feed the two fields of the keyword index:
+
+* ``terms``: Sudachi words in split mode B, as normalized forms, without function words.
+  Mode B splits 外国人留学生 into 外国人 + 留学生 (mode C keeps it whole, so a search for
+  留学生 would miss it) while keeping 借入金 and 限度額 whole (mode A over-splits them into
+  借入 + 金, 限度 + 額). Normalized forms unify spelling variants: 受入れ, 受入 and
+  受け入れ all become 受け入れ.
+* ``bigrams``: overlapping character pairs of Japanese text, for recall when Sudachi cuts
+  the question and the passage differently.
+
+Both analyze ``normalize(text)`` (NFKC + lowercase) and keep English words such as GPA,
+SDGs, B-U-B or e-learning as single lowercase tokens: English questions reach the index
+through a glossary that leaves such acronyms as they are.
+
+Sudachi's dictionary ships with the ``sudachidict_core`` package: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+
+from sudachipy import Dictionary, SplitMode
+
+# Bump when the output of terms() or bigrams() changes: indexes built by another version
+# must be rebuilt (the keyword index stores this number and checks it on load).
+ANALYZER_VERSION = 1
+
+SUDACHI_DICT = "core"
+SUDACHI_MODE = "B"
+
+# Sudachi refuses input over 49,149 UTF-8 bytes; stay well under it.
+MAX_SUDACHI_BYTES = 40_000
+
+# Parts of speech (first level of the UniDic tag) that carry no meaning for search:
+# particles, auxiliary verbs, punctuation and symbols, white space, and conjunctions
+# (及び, 並びに, 又は: legal boilerplate on every other line of a plan).
+DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "接続詞"})
+
+# Very common words that survive the part-of-speech filter, as Sudachi normalized forms
+# (する → 為る, ある → 有る, ため → 為 ...). They occur in most passages ("…を推進する
+# ため", "…することとする") and in most questions ("…について何と書いてある"), so they only
+# add noise to BM25. Kept short on purpose: rarer words are handled by BM25's idf.
+STOPWORDS = frozenset(
+    {
+        "為る",  # する
+        "居る",  # いる
+        "有る",  # ある
+        "成る",  # なる
+        "出来る",  # できる
+        "こと",
+        "事",
+        "為",  # ため
+        "よう",
+        "様",
+        "もの",
+        "物",
+        "等",  # 等 (…等), suffix on countless nouns
+        "など",
+        "れる",
+        "られる",
+        "つく",  # について
+        "おく",  # において
+        "よる",  # による
+        "関する",  # に関する: in nearly every heading of a plan
+        "下さる",  # ください
+        "此れ",  # これ
+        "其れ",  # それ
+        "何",
+    }
+)
+
+# English words (and acronyms) as whole tokens. For terms they must start with a letter:
+# numbers are left to Sudachi, which reads 23億 or 1,000 as numbers.
+_ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z0-9]+(?:[-_.&'][a-z0-9]+)*")
+_HAS_LETTER = re.compile(r"[a-z]")
+_HYPHEN = re.compile(r"[-_]")
+_DIGIT_GROUP_COMMA = re.compile(r"(?<=\d),(?=\d{3})")
+_NUMBER_PARTS = re.compile(r"[0-9.]+|[^0-9.]+")
+_WORD_CHAR = re.compile(r"\w")
+
+# Hiragana, katakana (with ー), CJK ideographs (with extension A, compatibility ideographs
+# and the iteration mark 々/〆).
+_CJK_RUN = re.compile(r"[\u3041-\u309f\u30a1-\u30ff\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
+
+
+def normalize(text: str) -> str:
+    """NFKC + lowercase: full-width ＧＰＡ, half-width ｶﾀｶﾅ and GPA/gpa index alike.
+
+    Applied to what is indexed or queried only; shown text keeps its original form.
+    """
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+# --- Sudachi ------------------------------------------------------------------------
+
+_dictionary: Dictionary | None = None
+_dictionary_lock = threading.Lock()
+_local = threading.local()
+
+
+def _sudachi_dictionary() -> Dictionary:
+    global _dictionary
+    if _dictionary is None:
+        with _dictionary_lock:
+            if _dictionary is None:
+                _dictionary = Dictionary(dict=SUDACHI_DICT)
+    return _dictionary
+
+
+def _tokenizer():
+    """The Sudachi tokenizer, created once per thread (the dictionary once per process).
+
+    Loading the dictionary is the slow part; Sudachi tokenizers are not meant to be
+    shared between threads, so each thread gets its own over the shared dictionary.
+    """
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        dictionary = _sudachi_dictionary()
+        make = getattr(dictionary, "tokenizer", None) or dictionary.create  # 0.7 / 0.6
+        tok = make(mode=getattr(SplitMode, SUDACHI_MODE))
+        _local.tokenizer = tok
+    return tok
+
+
+def _byte_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _pieces(text: str, limit: int = MAX_SUDACHI_BYTES) -> Iterator[str]:
+    """Split text into pieces of at most ``limit`` UTF-8 bytes for Sudachi.
+
+    Cuts at line ends first, then after 。, then at spaces and 、, and as a last resort
+    anywhere (between characters). Concatenating the pieces gives back ``text``.
+    """
+    if len(text) * 4 <= limit or _byte_len(text) <= limit:
+        if text:
+            yield text
+        return
+    yield from _pack(text, limit, ("\n", "。", " ", "、"))
+
+
+def _pack(text: str, limit: int, separators: tuple[str, ...]) -> Iterator[str]:
+    if not separators:
+        # Hard cut: walk characters, never splitting one.
+        start, size = 0, 0
+        for i, ch in enumerate(text):
+            n = _byte_len(ch)
+            if size + n > limit:
+                yield text[start:i]
+                start, size = i, 0
+            size += n
+        if start < len(text):
+            yield text[start:]
+        return
+    sep, rest = separators[0], separators[1:]
+    parts = text.split(sep)
+    parts = [p + sep for p in parts[:-1]] + [parts[-1]]
+    buffer, size = [], 0
+    for part in parts:
+        n = _byte_len(part)
+        if n > limit:
+            if buffer:
+                yield "".join(buffer)
+                buffer, size = [], 0
+            yield from _pack(part, limit, rest)
+            continue
+        if size + n > limit:
+            yield "".join(buffer)
+            buffer, size = [], 0
+        buffer.append(part)
+        size += n
+    if buffer and size:
+        yield "".join(buffer)
+
+
+def _ascii_tokens(word: str) -> list[str]:
+    """An English word, plus the parts of a hyphenated one: e-learning → e-learning, learning.
+
+    Single-letter parts (b-u-b) are not emitted on their own.
+    """
+    tokens = [word]
+    parts = _HYPHEN.split(word)
+    if len(parts) > 1:
+        tokens.extend(p for p in parts if len(p) > 1)
+    return tokens
+
+
+def _number_tokens(surface: str, normalized_form: str) -> list[str]:
+    """23億 → 23, 億 and its value 2300000000; 1,000 → 1000; 二十三 → 二十三, 23.
+
+    The written parts make "23億円" findable from 23億円 or 23; the value unifies numbers
+    written in kanji and in digits.
+    """
+    surface = _DIGIT_GROUP_COMMA.sub("", surface)
+    tokens = _NUMBER_PARTS.findall(surface)
+    value = normalized_form.lower()
+    if value and value not in tokens:
+        tokens.append(value)
+    return tokens
+
+
+def _terms_of_piece(piece: str, out: list[str]) -> None:
+    morphemes = _tokenizer().tokenize(piece)
+    # English words Sudachi cuts into morphemes (B-U-B → B, -, U, -, B) are taken whole,
+    # as long as the word starts and ends on morpheme boundaries.
+    starts = {m.begin() for m in morphemes}
+    ends = {m.end() for m in morphemes}
+    words: dict[int, tuple[int, str]] = {}
+    for match in _ASCII_WORD.finditer(piece):
+        word = match.group()
+        if word[0].isalpha() and match.start() in starts and match.end() in ends:
+            words[match.start()] = (match.end(), word)
+    skip_until = -1
+    for m in morphemes:
+        begin = m.begin()
+        if begin < skip_until:
+            continue
+        if begin in words:
+            skip_until, word = words[begin]
+            out.extend(_ascii_tokens(word))
+            continue
+        pos = m.part_of_speech()
+        if pos[0] in DROP_POS:
+            continue
+        surface = m.surface()
+        if pos[1] == "数詞":
+            out.extend(_number_tokens(surface, m.normalized_form()))
+            continue
+        if surface.isascii():
+            token = surface.lower()
+        else:
+            token = m.normalized_form().lower()
+        if token in STOPWORDS or not _WORD_CHAR.search(token):
+            continue
+        out.append(token)
+
+
+def terms(text: str) -> list[str]:
+    """Normalized Sudachi words (mode B) of ``text``, for the BM25 ``terms`` field.
+
+    Particles, auxiliary verbs, punctuation, conjunctions and STOPWORDS are dropped;
+    numbers and English words are kept (lowercase). Any length of input is accepted.
+    """
+    out: list[str] = []
+    normalized = normalize(text)
+    if not normalized.strip():
+        return out
+    for piece in _pieces(normalized):
+        if piece.strip():
+            _terms_of_piece(piece, out)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of Japanese runs of ``normalize(text)``, plus English words.
+
+    Bigrams never cross punctuation, spaces or English; a one-character run is kept as a
+    unigram. Pairs of hiragana only (する, ため, ること) are skipped: they are inflections
+    and particles, and the terms field covers words. Numbers and English words are whole
+    tokens (23億円 → 23, 億円).
+    """
+    normalized = _DIGIT_GROUP_COMMA.sub("", normalize(text))
+    out: list[str] = []
+    pos = 0
+    # Walk the text once, emitting tokens in order of appearance.
+    for match in _CJK_RUN.finditer(normalized):
+        _ascii_into(normalized[pos : match.start()], out)
+        pos = match.end()
+        run = match.group()
+        if len(run) == 1:
+            if not _HIRAGANA_ONLY.fullmatch(run):
+                out.append(run)
+            continue
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if not _HIRAGANA_ONLY.fullmatch(pair):
+                out.append(pair)
+    _ascii_into(normalized[pos:], out)
+    return out
+
+
+def _ascii_into(segment: str, out: list[str]) -> None:
+    if segment:
+        for match in _ASCII_WORD.finditer(segment):
+            out.extend(_ascii_tokens(match.group()))

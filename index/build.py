@@ -1,0 +1,180 @@
+"""Index builds: keyed by content, written beside the live one, switched in when complete.
+
+A build's key hashes the plan files, the catalog, the chunking settings and the embedding
+function, so an unchanged corpus is not rebuilt and a changed embedding never mixes its
+vectors with the old ones. A build is written to `builds/<key>/` (and, on a Chroma server,
+a collection named after the key); `manifest.json` is written last, and only then does the
+`CURRENT` file switch to it, by an atomic rename. An interrupted build leaves no manifest,
+so the index being served stays as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from index import store
+from index.corpus import Corpus, build_corpus, plan_files
+from index.document import Chunk, Span
+from index.embed import embedding_function, fingerprint
+from index.keyword import KeywordIndex
+from index.settings import Settings
+
+FORMAT = 1  # bump when the build layout or the chunk format changes
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+KEEP_BUILDS = 2
+
+
+class IndexNotReady(Exception):
+    """The index is missing or damaged; the message says how to rebuild it."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    key: str
+    created: float
+    collection: str
+    embedding: dict[str, Any]
+    report: dict[str, Any]
+    seconds: float
+
+
+def build_key(settings: Settings) -> str:
+    digest = hashlib.sha256(f"format {FORMAT}\nmax_tokens {settings.chunk_max_tokens}\n".encode())
+    ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
+    digest.update(f"embedding {fingerprint(ef)}\n".encode())
+    catalog = settings.plans_dir / "catalog.toml"
+    for path in [*plan_files(settings.plans_dir), *([catalog] if catalog.exists() else [])]:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def current_build(data_dir: Path) -> str | None:
+    """Name of the live build folder (`<key>-<time>`), from the CURRENT file."""
+    try:
+        return (data_dir / CURRENT).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def current_key(data_dir: Path) -> str | None:
+    name = current_build(data_dir)
+    return name.rsplit("-", 1)[0] if name else None
+
+
+def collection_name(build: str) -> str:
+    return f"plan-assistant-{build}"
+
+
+def build_index(settings: Settings, force: bool = False, progress: bool = True) -> tuple[Manifest, bool]:
+    """Build (or find up to date) the index; return its manifest and whether it was built now."""
+    key = build_key(settings)
+    live = current_build(settings.data_dir)
+    if not force and live and current_key(settings.data_dir) == key and (settings.data_dir / "builds" / live / MANIFEST).exists():
+        return read_manifest(settings.data_dir / "builds" / live), False
+    started = time.perf_counter()
+    # A folder of its own for every attempt: an interrupted one is never reused (Chroma keeps
+    # its files open in-process), only pruned.
+    folder = settings.data_dir / "builds" / f"{key}-{time.time_ns()}"
+    folder.mkdir(parents=True)
+    corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
+    _write_corpus(folder, corpus)
+    KeywordIndex.build([c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks]).save(folder / "keyword")
+    ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
+    api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+    batches = range(0, len(corpus.chunks), store.BATCH)
+    bar = tqdm(batches, desc="embedding", unit="batch", disable=not progress)
+    store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
+    manifest = Manifest(
+        key=key,
+        created=time.time(),
+        collection=collection_name(folder.name),
+        embedding={"name": ef.name(), **ef.get_config()},
+        report=corpus.report.as_dict(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    (folder / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    _switch(settings.data_dir, folder.name)
+    _prune(settings, folder.name)
+    return manifest, True
+
+
+def _write_corpus(folder: Path, corpus: Corpus) -> None:
+    with (folder / "chunks.jsonl").open("w", encoding="utf-8") as f:
+        for c in corpus.chunks:
+            f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+
+
+def _switch(data_dir: Path, build: str) -> None:
+    tmp = data_dir / f"{CURRENT}.{os.getpid()}.tmp"
+    tmp.write_text(build + "\n")
+    os.replace(tmp, data_dir / CURRENT)
+
+
+def _prune(settings: Settings, live: str) -> None:
+    """Keep the live build and the one before it; drop older and unfinished ones."""
+    builds = sorted((p for p in (settings.data_dir / "builds").iterdir() if p.is_dir()), key=lambda p: p.name.rsplit("-", 1)[-1])
+    finished = [p for p in builds if (p / MANIFEST).exists() and p.name != live]
+    keep = {live, *(p.name for p in finished[-(KEEP_BUILDS - 1) :])}
+    old = [p for p in builds if p.name not in keep]
+    for path in old:
+        if settings.chroma_host:
+            api = store.client(path / "chroma", settings.chroma_host, settings.chroma_port)
+            if collection_name(path.name) in [c.name for c in api.list_collections()]:
+                api.delete_collection(collection_name(path.name))
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexNotReady(f"index build {folder.name} is damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
+
+
+def live_build(settings: Settings) -> tuple[Path, Manifest]:
+    name = current_build(settings.data_dir)
+    if name is None:
+        raise IndexNotReady(f"no index in {settings.data_dir}: build it with `plan-assistant index build`")
+    folder = settings.data_dir / "builds" / name
+    return folder, read_manifest(folder)
+
+
+def read_chunks(folder: Path) -> list[Chunk]:
+    try:
+        with (folder / "chunks.jsonl").open(encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
+        return [Chunk(**{**r, "path": tuple(r["path"]), "span": Span(**r["span"])}) for r in rows]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexNotReady(f"chunks of build {folder.name} are damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """What is being served, and whether the plans changed since it was built."""
+    key = build_key(settings)
+    try:
+        folder, manifest = live_build(settings)
+    except IndexNotReady as exc:
+        return {"ready": False, "reason": str(exc), "up_to_date": False, "expected_key": key}
+    return {
+        "ready": True,
+        "key": manifest.key,
+        "up_to_date": manifest.key == key,
+        "built": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.created)),
+        "seconds": manifest.seconds,
+        "path": str(folder),
+        "collection": manifest.collection,
+        "embedding": manifest.embedding,
+        "report": manifest.report,
+    }
+
+
