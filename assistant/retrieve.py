@@ -30,7 +30,8 @@ from index.settings import Settings
 RRF_K = 60
 CANDIDATES = 50
 KEYWORD_WEIGHT = 1.0
-VECTOR_WEIGHT = 0.6
+VECTOR_WEIGHT = 0.3  # offline hashed n-grams: a recall aid, weaker evidence than keywords
+MODEL_VECTOR_WEIGHT = 1.0  # a real embedding model: as strong as keywords
 TITLE_WEIGHT = 0.5  # a full match of the question's terms in the section titles, in RRF units
 MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -120,7 +121,8 @@ class Searcher:
         if not keyword and (isinstance(self.embedding, HashingEmbedding) or not vector or vector[0][1] < MIN_VECTOR_ONLY):
             return query, []  # nothing in the plans shares the question's words
         scores: dict[str, float] = {}
-        for weight, ranking in ((KEYWORD_WEIGHT, keyword), (VECTOR_WEIGHT, vector)):
+        vector_weight = VECTOR_WEIGHT if isinstance(self.embedding, HashingEmbedding) else MODEL_VECTOR_WEIGHT
+        for weight, ranking in ((KEYWORD_WEIGHT, keyword), (vector_weight, vector)):
             for rank, (chunk_id, _) in enumerate(ranking, start=1):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
         wanted = set(terms(query.keyword_text))
@@ -131,7 +133,7 @@ class Searcher:
         return query, self._merge(scores)[:k]
 
     def _merge(self, scores: dict[str, float]) -> list[Hit]:
-        """One hit per section: its best chunk's score, plus a little for each further match."""
+        """One hit per section, scored by its best chunk (summing would favour long sections)."""
         hits: dict[str, Hit] = {}
         for chunk_id, score in sorted(scores.items(), key=lambda x: -x[1]):
             c = self.chunks[chunk_id]
@@ -139,7 +141,6 @@ class Searcher:
             if hit is None:
                 hits[c.section_id] = Hit(c.section_id, c.document_id, c.document_title, c.label, c.path, score, [c])
             else:
-                hit.score += 0.1 * score
                 hit.chunks.append(c)
         return sorted(hits.values(), key=lambda h: -h.score)
 

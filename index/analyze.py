@@ -71,6 +71,19 @@ STOPWORDS = frozenset(
         "此れ",  # これ
         "其れ",  # それ
         "何",
+        # Question words and the verbs of asking: in every question, never what it is about.
+        "どんな",
+        "どこ",
+        "何処",
+        "どう",
+        "どの",
+        "どれ",
+        "いつ",
+        "誰",
+        "幾ら",
+        "如何",
+        "書く",
+        "教える",
     }
 )
 

@@ -23,3 +23,15 @@ def ynu(corpus: Corpus):
 @pytest.fixture(scope="session")
 def tohoku(corpus: Corpus):
     return corpus.document("tohoku-intl-strategy")
+
+
+@pytest.fixture(scope="session")
+def searcher(tmp_path_factory):
+    """The real index (Chroma, Sudachi, bm25s) built once from the default plans."""
+    from assistant.retrieve import Searcher
+    from index.build import build_index
+    from index.settings import Settings
+
+    settings = Settings(plans_dir=PLANS, data_dir=tmp_path_factory.mktemp("data"))
+    build_index(settings, progress=False)
+    return Searcher(settings)

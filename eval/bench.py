@@ -1,0 +1,73 @@
+"""Speed of the search: index build and query latency on the two plans (a benchmark, not a test).
+
+    .venv/bin/python -m eval.bench
+
+Prints the figures and writes them to eval/results/bench.json. Targets (issue: search):
+retrieval p50 under 10 ms for one question; a full build of both plans under 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.retrieve import Searcher
+from eval.retrieval import EVAL_DIR, load_questions
+from index.build import build_index
+from index.settings import Settings
+
+BUILDS = 3
+ROUNDS = 3
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
+
+
+def main() -> None:
+    base = Settings()
+    build_s = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(BUILDS):
+            settings = base.model_copy(update={"data_dir": Path(tmp) / f"run{n}"})
+            started = time.perf_counter()
+            build_index(settings, progress=False)
+            build_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        searcher = Searcher(settings)
+        load_s = time.perf_counter() - started
+        questions = [q.question for q in load_questions()]
+        for q in questions[:20]:
+            searcher.search(q)  # warm up
+        ms = []
+        for _ in range(ROUNDS):
+            for q in questions:
+                started = time.perf_counter()
+                searcher.search(q)
+                ms.append((time.perf_counter() - started) * 1000)
+    figures = {
+        "build_s": {"median": round(statistics.median(build_s), 3), "runs": [round(s, 3) for s in build_s]},
+        "searcher_load_s": round(load_s, 3),
+        "search_ms": {
+            "queries": len(ms),
+            "p50": round(statistics.median(ms), 2),
+            "p95": round(percentile(ms, 0.95), 2),
+            "max": round(max(ms), 2),
+        },
+        "targets": {"search_p50_ms": 10, "build_s": 5},
+    }
+    out = EVAL_DIR / "results"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(f"build (both plans, fresh): median {figures['build_s']['median']} s over {BUILDS} runs (target < 5 s)")
+    print(f"searcher load: {figures['searcher_load_s']} s")
+    s = figures["search_ms"]
+    print(f"search: {s['queries']} queries, p50 {s['p50']} ms, p95 {s['p95']} ms, max {s['max']} ms (target p50 < 10 ms)")
+
+
+if __name__ == "__main__":
+    main()

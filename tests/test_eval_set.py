@@ -1,0 +1,60 @@
+"""The evaluation set is well formed, and the retrieval gate holds against the baseline."""
+
+import json
+import unicodedata
+from collections import Counter
+
+from eval.retrieval import EVAL_DIR, load_questions
+
+QUESTIONS = load_questions()
+
+
+def test_size_pairs_and_types():
+    assert len(QUESTIONS) >= 150
+    pairs = Counter(q.pair for q in QUESTIONS)
+    assert set(pairs.values()) == {2}
+    by_pair = {}
+    for q in QUESTIONS:
+        by_pair.setdefault(q.pair, {})[q.lang] = q
+    for twins in by_pair.values():
+        assert set(twins) == {"ja", "en"}
+        ja, en = twins["ja"], twins["en"]
+        assert (ja.sections, ja.phrase, ja.document) == (en.sections, en.phrase, en.document)
+    types = Counter(q.type for q in QUESTIONS)
+    assert set(types) == {"fact", "number", "table", "list", "cross-lingual", "unanswerable"}
+    assert 0.10 <= types["unanswerable"] / len(QUESTIONS) <= 0.15
+    assert len({q.id for q in QUESTIONS}) == len(QUESTIONS)
+
+
+def test_every_label_and_phrase_is_in_the_plans(corpus):
+    for q in QUESTIONS:
+        if not q.sections:
+            assert q.phrase is None and q.type == "unanswerable"
+            continue
+        doc = corpus.document(q.document)
+        texts = [doc.text[s.span.start : s.end] for s in map(doc.by_label, q.sections)]
+        assert any(q.phrase in t for t in texts), q.id
+
+
+def test_every_top_level_section_is_asked_about(corpus):
+    asked = {(q.document, label.split("-")[0]) for q in QUESTIONS for label in q.sections}
+    for doc in corpus.documents:
+        for s in doc.sections:
+            if s.level == 1 and s.items + s.children and s.number != "":
+                assert (doc.id, s.label) in asked, s.label
+    tops = {s.label for s in corpus.document("tohoku-intl-strategy").sections if s.level == 1}
+    assert tops <= {label for doc, label in asked if doc == "tohoku-intl-strategy"}
+
+
+def test_questions_are_not_copied_from_the_plans(corpus):
+    texts = "".join(unicodedata.normalize("NFKC", d.text) for d in corpus.documents)
+    copied = [q.id for q in QUESTIONS if q.lang == "ja" and unicodedata.normalize("NFKC", q.question.rstrip("？?")) in texts]
+    assert copied == []
+
+
+def test_retrieval_does_not_regress(searcher, corpus):
+    from eval.retrieval import evaluate, regressions
+
+    report = evaluate(searcher, corpus, QUESTIONS)
+    baseline = json.loads((EVAL_DIR / "baseline.json").read_text(encoding="utf-8"))
+    assert regressions(report, baseline) == []

@@ -1,0 +1,56 @@
+"""Hybrid retrieval over the real plans, Japanese and English."""
+
+import pytest
+
+from assistant.retrieve import PlanRetriever, QueryError, Searcher, detect_language
+
+
+def labels(hits) -> list[str]:
+    return [h.label for h in hits]
+
+
+def test_japanese_question_finds_the_section(searcher: Searcher):
+    _, hits = searcher.search("短期借入金はいくらまで借りられますか？")
+    assert hits[0].label == "Ⅶ-1"
+    assert "23億円" in hits[0].chunks[0].text
+
+
+def test_compound_words_are_found_by_their_parts(searcher: Searcher):
+    _, hits = searcher.search("留学生の受け入れについて何と書いてある？", k=10)
+    assert any("留学生" in c.text for h in hits[:3] for c in h.chunks)
+
+
+def test_english_question_through_the_glossary(searcher: Searcher):
+    query, hits = searcher.search("What is the limit on short-term borrowing?")
+    assert query.language == "en" and "短期借入金" in query.glossary_terms
+    assert "Ⅶ-1" in labels(hits[:3])
+
+
+def test_one_hit_per_section(searcher: Searcher):
+    _, hits = searcher.search("GPA制度", k=10)
+    sections = [h.section_id for h in hits]
+    assert len(sections) == len(set(sections))
+    assert all(h.score >= n.score for h, n in zip(hits, hits[1:]))
+
+
+def test_document_filter(searcher: Searcher):
+    _, hits = searcher.search("国際共同研究", documents=["tohoku-intl-strategy"])
+    assert hits and {h.document_id for h in hits} == {"tohoku-intl-strategy"}
+    with pytest.raises(QueryError, match="unknown document"):
+        searcher.search("国際共同研究", documents=["nope"])
+
+
+def test_bad_questions(searcher: Searcher):
+    with pytest.raises(QueryError, match="empty"):
+        searcher.search("   ")
+    with pytest.raises(QueryError, match="limit is 2000"):
+        searcher.search("あ" * 2001)
+    assert searcher.search("대학의 예산은 얼마입니까")[1] == []  # another script: an honest empty result
+    assert searcher.search("zxqv wibble frobnicate")[1] == []  # words the plans do not have
+    assert detect_language("What about 留学生?") == "ja"
+
+
+def test_langchain_retriever(searcher: Searcher):
+    docs = PlanRetriever(searcher=searcher, k=3).invoke("収容定員 工学部")
+    assert len(docs) <= 3 and docs[0].metadata["label"] == "別表"
+    assert {"section_id", "document_id", "label", "path", "score", "chunk_ids"} <= docs[0].metadata.keys()
