@@ -217,15 +217,17 @@ def eval_retrieval(baseline: Path | None, out: Path) -> None:
         raise click.ClickException(str(exc)) from None
     corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
     report = retrieval.evaluate(searcher, corpus, retrieval.load_questions())
-    problems = []
+    problems: list[str] = []
+    lost: list[str] = []
     if baseline is not None:
         try:
-            problems = retrieval.regressions(report, json.loads(baseline.read_text(encoding="utf-8")))
+            stored = json.loads(baseline.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise click.ClickException(f"cannot read baseline {baseline}: {exc}") from None
+        problems, lost = retrieval.regressions(report, stored), retrieval.lost_questions(report, stored)
     out.mkdir(parents=True, exist_ok=True)
     (out / "retrieval.json").write_text(json.dumps(retrieval.to_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
-    text = retrieval.markdown(report, problems)
+    text = retrieval.markdown(report, problems, lost)
     (out / "retrieval.md").write_text(text, encoding="utf-8")
     click.echo(text)
     if problems:

@@ -28,7 +28,7 @@ from sudachipy import Dictionary, SplitMode
 
 # Bump when the output of terms() or bigrams() changes: indexes built by another version
 # must be rebuilt (the keyword index stores this number and checks it on load).
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 SUDACHI_DICT = "core"
 SUDACHI_MODE = "B"

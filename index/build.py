@@ -22,13 +22,14 @@ from typing import Any
 from tqdm import tqdm
 
 from index import store
+from index.analyze import ANALYZER_VERSION
 from index.corpus import Corpus, build_corpus, plan_files
 from index.document import Chunk, Span
 from index.embed import embedding_function, fingerprint
 from index.keyword import KeywordIndex
 from index.settings import Settings
 
-FORMAT = 1  # bump when the build layout or the chunk format changes
+FORMAT = 2  # bump when the build layout or the chunk format changes
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 2
@@ -49,7 +50,9 @@ class Manifest:
 
 
 def build_key(settings: Settings) -> str:
-    digest = hashlib.sha256(f"format {FORMAT}\nmax_tokens {settings.chunk_max_tokens}\n".encode())
+    digest = hashlib.sha256(
+        f"format {FORMAT}\nanalyzer {ANALYZER_VERSION}\nmax_tokens {settings.chunk_max_tokens}\n".encode()
+    )
     ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
     digest.update(f"embedding {fingerprint(ef)}\n".encode())
     catalog = settings.plans_dir / "catalog.toml"

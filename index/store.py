@@ -19,6 +19,9 @@ from chromadb.config import Settings as ChromaSettings
 from index.document import Chunk
 
 BATCH = 256
+# A wide search beam: hashed n-gram vectors are spread evenly, where a narrow beam returns
+# a different neighbourhood on every process; at the plans' size this search is exact.
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
 
 
 def client(path: Path, host: str | None, port: int) -> ClientAPI:
@@ -46,7 +49,7 @@ def write_collection(
     """A fresh collection holding every chunk's index text, vector and citation metadata."""
     if name in [c.name for c in api.list_collections()]:
         api.delete_collection(name)  # a leftover of an interrupted build of the same key
-    collection = api.create_collection(name, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}})
+    collection = api.create_collection(name, embedding_function=ef, configuration={"hnsw": HNSW})
     for start in progress if progress is not None else range(0, len(chunks), BATCH):
         batch = chunks[start : start + BATCH]
         collection.add(

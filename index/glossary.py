@@ -1,0 +1,342 @@
+"""Bilingual glossary: English questions to Japanese search terms, Japanese text to English glosses.
+
+No neural model is available offline, so an English question reaches the Japanese plans through
+a curated glossary (``index/data/glossary.tsv``, columns ``ja``, ``en``, ``kind``). Each ``ja``
+term occurs verbatim in a bundled plan; ``en`` holds one or more English renderings separated by
+`` | `` (the first is the preferred gloss, the others are variants a user might type).
+
+* :meth:`Glossary.to_japanese` finds glossary phrases in an English question. Matching works on
+  words: case-insensitive, with simple singular/plural folding (``students`` = ``student``,
+  ``universities`` = ``university``, ``SDGs`` = ``SDG``), a few British spellings folded to
+  American (``programme`` = ``program``), hyphens read as word breaks (``short-term`` =
+  ``short term``). Longer phrases win: ``credit transfer`` is one match (単位互換), not
+  ``credit`` (単位) followed by ``transfer``. Each match yields every Japanese term that shares
+  the rendering (``international students`` → 留学生, 優秀な留学生 …: all are searched).
+  Acronyms that spell a common word (``IT``) only match in capitals, so "it" stays a pronoun.
+* :meth:`Glossary.gloss` lists the glossary entries found in a Japanese text, longest first; a
+  term inside a longer matched term at the same place (留学生 inside 留学生センター) is left out.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
+HEADER = ("ja", "en", "kind")
+KINDS = frozenset(
+    {"education", "research", "finance", "organization", "international", "student", "facility", "governance", "general"}
+)
+EN_SEPARATOR = "|"
+
+
+class GlossaryError(ValueError):
+    """The glossary file is malformed; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One Japanese term, its English renderings (preferred first) and a coarse category."""
+
+    ja: str
+    en: tuple[str, ...]
+    kind: str
+
+    @property
+    def gloss(self) -> str:
+        """The preferred English rendering."""
+        return self.en[0]
+
+
+@dataclass(frozen=True)
+class Match:
+    """An English phrase found in a question, with all Japanese terms it stands for.
+
+    ``phrase_en`` is the matched text as written in the question (``english_text[start:end]``).
+    """
+
+    phrase_en: str
+    ja_terms: tuple[str, ...]
+    start: int
+    end: int
+
+
+# --- English word folding ------------------------------------------------------------------
+
+# A word: letters and digits, with inner apostrophes (master's). Hyphens, slashes and
+# punctuation separate words, so "short-term" and "short term" read the same.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")  # TAs, GPAs, SDGs
+
+# Acronyms that spell a common English word match only when written in capitals.
+_COMMON_WORDS = frozenset(
+    {"a", "i", "it", "is", "in", "on", "at", "as", "an", "am", "be", "by", "do", "go", "he", "if",
+     "me", "my", "no", "of", "or", "so", "to", "up", "us", "we"}
+)
+
+_BRITISH = {
+    "programme": "program",
+    "centre": "center",
+    "organisation": "organization",
+    "organisational": "organizational",
+    "internationalisation": "internationalization",
+    "globalisation": "globalization",
+    "localisation": "localization",
+    "commercialisation": "commercialization",
+    "specialised": "specialized",
+    "specialisation": "specialization",
+    "digitalisation": "digitalization",
+    "digitisation": "digitization",
+    "utilisation": "utilization",
+    "prioritisation": "prioritization",
+    "corporatisation": "corporatization",
+    "enrolment": "enrollment",
+    "labour": "labor",
+    "licence": "license",
+    "counselling": "counseling",
+    "honour": "honor",
+    "catalogue": "catalog",
+    "defence": "defense",
+    "ageing": "aging",
+    "practising": "practicing",
+}
+
+_IRREGULAR = {
+    "women": "woman",
+    "men": "man",
+    "children": "child",
+    "alumni": "alumnus",
+    "criteria": "criterion",
+    "curricula": "curriculum",
+    "syllabi": "syllabus",
+    "symposia": "symposium",
+    "consortia": "consortium",
+    "analyses": "analysis",
+    "theses": "thesis",
+    "indices": "index",
+    "media": "medium",
+    "people": "person",
+}
+
+# Words ending in s that are not plurals (or whose folding would collide with another word).
+_KEEP_S = ("ss", "us", "is", "ics", "ous")
+
+
+def _singular(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_KEEP_S):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # universities, facilities, policies
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]  # classes, approaches, taxes
+    if word.endswith("uses") and not word.endswith("ouses"):
+        return word[:-2]  # campuses, syllabuses (but houses → house)
+    return word[:-1]
+
+
+def fold_word(word: str) -> str:
+    """The form under which an English word is compared (see the module docstring)."""
+    word = unicodedata.normalize("NFKC", word)
+    if _ACRONYM_PLURAL.match(word):
+        word = word[:-1]
+    if len(word) >= 2 and word.isupper() and word.lower() in _COMMON_WORDS:
+        return word  # IT, US: capitals only
+    word = word.casefold().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    word = _BRITISH.get(word, word)
+    return _singular(word)
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """(folded word, start, end) for each word of ``text``; offsets index ``text``."""
+    return [(fold_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The folded word sequence of an English phrase, as used for matching."""
+    return tuple(w for w, _, _ in _words(phrase))
+
+
+# --- Japanese matching ---------------------------------------------------------------------
+
+
+def _normalize_ja(text: str) -> str:
+    # NFKC only changes width and compatibility forms (ＧＰＡ → GPA, （ → ( ); never the length
+    # of the kana/kanji that glossary terms are made of.
+    return unicodedata.normalize("NFKC", text)
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _occurrences(text: str, term: str) -> Iterator[tuple[int, int]]:
+    """Start/end of each occurrence of ``term``; Latin-letter ends must sit on word boundaries
+    (so TA is not found in DATA)."""
+    check_start = _is_ascii_alnum(term[0])
+    check_end = _is_ascii_alnum(term[-1])
+    i = text.find(term)
+    while i != -1:
+        j = i + len(term)
+        if not (check_start and i > 0 and _is_ascii_alnum(text[i - 1])) and not (
+            check_end and j < len(text) and _is_ascii_alnum(text[j])
+        ):
+            yield i, j
+        i = text.find(term, i + 1)
+
+
+# --- the glossary --------------------------------------------------------------------------
+
+
+class Glossary:
+    """A loaded glossary: entries in file order, with indexes for both directions."""
+
+    def __init__(self, entries: tuple[Entry, ...] | list[Entry]):
+        self.entries: tuple[Entry, ...] = tuple(entries)
+        self._by_ja = {e.ja: e for e in self.entries}
+        phrases: dict[tuple[str, ...], list[str]] = {}
+        for entry in self.entries:
+            for rendering in entry.en:
+                key = phrase_key(rendering)
+                if key:
+                    terms = phrases.setdefault(key, [])
+                    if entry.ja not in terms:
+                        terms.append(entry.ja)
+        self._phrases = {k: tuple(v) for k, v in phrases.items()}
+        self._max_words = max((len(k) for k in self._phrases), default=0)
+        # For gloss(): longest term first, then file order.
+        self._ja_order = sorted(
+            ((_normalize_ja(e.ja), e) for e in self.entries), key=lambda x: -len(x[0])
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def get(self, ja: str) -> Entry | None:
+        """The entry for a Japanese term, if the glossary has one."""
+        return self._by_ja.get(ja)
+
+    def lookup_en(self, phrase: str) -> tuple[str, ...]:
+        """All Japanese terms rendered by exactly this English phrase (folded), else ()."""
+        return self._phrases.get(phrase_key(phrase), ())
+
+    def to_japanese(self, english_text: str) -> list[Match]:
+        """Glossary phrases found in ``english_text``, in text order, without overlaps.
+
+        Among overlapping candidates the one with more words wins (ties: the earlier one), so a
+        multi-word phrase beats its parts.
+        """
+        words = _words(english_text)
+        keys = [w for w, _, _ in words]
+        candidates: list[tuple[int, int]] = []  # (first word, number of words)
+        for i in range(len(words)):
+            for n in range(min(self._max_words, len(words) - i), 0, -1):
+                if tuple(keys[i : i + n]) in self._phrases:
+                    candidates.append((i, n))
+        candidates.sort(key=lambda c: (-c[1], c[0]))
+        taken = [False] * len(words)
+        chosen: list[tuple[int, int]] = []
+        for i, n in candidates:
+            if not any(taken[i : i + n]):
+                taken[i : i + n] = [True] * n
+                chosen.append((i, n))
+        matches = []
+        for i, n in sorted(chosen):
+            start, end = words[i][1], words[i + n - 1][2]
+            matches.append(Match(english_text[start:end], self._phrases[tuple(keys[i : i + n])], start, end))
+        return matches
+
+    def gloss(self, japanese_text: str) -> list[Entry]:
+        """Entries whose term occurs in ``japanese_text``, longest term first (ties: earliest
+        occurrence). An occurrence inside a longer matched term at the same place does not
+        count; an entry found only that way is left out."""
+        text = _normalize_ja(japanese_text)
+        spans: list[tuple[int, int]] = []
+        found: list[tuple[int, int, Entry]] = []  # (-length, first position, entry)
+        for term, entry in self._ja_order:
+            if len(term) > len(text):
+                continue
+            new = [
+                (s, e)
+                for s, e in _occurrences(text, term)
+                if not any(a <= s and e <= b for a, b in spans)
+            ]
+            if new:
+                spans.extend(new)
+                found.append((-len(term), new[0][0], entry))
+        found.sort(key=lambda x: (x[0], x[1]))
+        return [entry for _, _, entry in found]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def parse_glossary(text: str, source: str = "<glossary>") -> Glossary:
+    """Parse glossary TSV text; raise :class:`GlossaryError` naming the first bad line."""
+    lines = text.splitlines()
+    if not lines:
+        raise GlossaryError(f"{source}: empty file; expected the header line 'ja<TAB>en<TAB>kind'")
+    header = tuple(c.strip() for c in lines[0].lstrip("\ufeff").split("\t"))
+    if header != HEADER:
+        raise GlossaryError(f"{source}:1: expected the header 'ja<TAB>en<TAB>kind', found {lines[0]!r}")
+    entries: list[Entry] = []
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue  # blank lines (e.g. at the end of the file) are allowed
+        where = f"{source}:{number}"
+        columns = line.split("\t")
+        if len(columns) != 3:
+            raise GlossaryError(
+                f"{where}: expected 3 tab-separated columns (ja, en, kind), found {len(columns)}: {line!r}"
+            )
+        ja, en, kind = (c.strip() for c in columns)
+        for name, value in zip(HEADER, (ja, en, kind)):
+            if not value:
+                raise GlossaryError(f"{where}: empty {name!r} field: {line!r}")
+        if kind not in KINDS:
+            raise GlossaryError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(sorted(KINDS))}")
+        renderings: list[str] = []
+        for part in en.split(EN_SEPARATOR):
+            part = part.strip()
+            if not part:
+                raise GlossaryError(f"{where}: empty English rendering in {en!r} (renderings are separated by ' | ')")
+            if not phrase_key(part):
+                raise GlossaryError(f"{where}: English rendering {part!r} has no words")
+            if part not in renderings:
+                renderings.append(part)
+        if ja in first_line:
+            raise GlossaryError(f"{where}: duplicate ja term {ja!r} (first on line {first_line[ja]})")
+        first_line[ja] = number
+        entries.append(Entry(ja, tuple(renderings), kind))
+    return Glossary(entries)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int, size: int) -> Glossary:
+    return parse_glossary(Path(path).read_text(encoding="utf-8"), source=path)
+
+
+def load_glossary(path: Path | str | None = None) -> Glossary:
+    """Load (and cache) a glossary; by default the one packaged with ``index``.
+
+    The cache is keyed on the file's path, modification time and size, so an edited file is
+    read again.
+    """
+    p = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        stat = p.stat()
+    except OSError as exc:
+        raise GlossaryError(f"{p}: cannot read the glossary ({exc.strerror or exc})") from exc
+    return _load(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
