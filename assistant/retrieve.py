@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from chromadb.api.models.Collection import Collection
+from chromadb.errors import ChromaError
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -20,11 +21,11 @@ from pydantic import ConfigDict
 
 from index import store
 from index.analyze import terms
-from index.build import live_build, read_chunks
+from index.build import IndexNotReady, live_build, read_chunks
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
 from index.glossary import Glossary, load_glossary
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
 
 RRF_K = 60
@@ -95,10 +96,14 @@ class Searcher:
         self.settings = settings
         self.key = manifest.key
         self.chunks = {c.id: c for c in read_chunks(folder)}
-        self.keyword = KeywordIndex.load(folder / "keyword")
         self.embedding = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
-        api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
-        self.collection: Collection = store.open_collection(api, manifest.collection, self.embedding)
+        try:
+            self.keyword = KeywordIndex.load(folder / "keyword")
+            api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+            self.collection: Collection = store.open_collection(api, manifest.collection, self.embedding)
+        except (KeywordIndexError, ChromaError, ValueError) as exc:
+            raise IndexNotReady(f"index build {folder.name} cannot be opened ({exc}): "
+                                "rebuild with `plan-assistant index build --force`") from exc
         self.glossary = load_glossary()
         self._title_terms = {c.section_id: set(terms(" ".join(c.path))) for c in self.chunks.values()}
 

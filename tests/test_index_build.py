@@ -88,3 +88,13 @@ def test_manifest_records_the_report(settings: Settings):
     saved = json.loads((live_build(settings)[0] / "manifest.json").read_text(encoding="utf-8"))
     assert saved["report"]["repairs"] == {"roman-numeral": 13, "circled-number": 55, "square-metre": 1}
     assert saved["embedding"] == {"name": "plan-assistant-hashing", "dimensions": 1024}
+
+
+def test_damaged_keyword_index_or_collection_says_how_to_rebuild(settings: Settings):
+    from assistant.retrieve import Searcher
+
+    build_index(settings, progress=False)
+    folder, manifest = live_build(settings)
+    shutil.rmtree(folder / "keyword")
+    with pytest.raises(IndexNotReady, match="index build --force"):
+        Searcher(settings)
