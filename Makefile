@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The service (FastAPI + Gradio) is not built yet: until it is, `serve` parses the plans and
-# prints the build report and the documents, the best available main job.
+# The service (FastAPI + Gradio) is not built yet: until it is, `serve` builds the index if it
+# is missing or stale and opens the search prompt, the best available main job.
 serve: install
-	$(BIN)/plan-assistant plans report
-	$(BIN)/plan-assistant plans list
+	$(BIN)/plan-assistant index build
+	$(BIN)/plan-assistant search
 
 test: install
 	$(BIN)/python -m pytest

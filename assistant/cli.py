@@ -161,36 +161,66 @@ def index_status(as_json: bool) -> None:
 
 
 @main.command("search")
-@click.argument("question")
+@click.argument("question", required=False)
 @click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None, help="How many sections.")
 @click.option("-d", "--document", "documents", multiple=True, help="Search only this document (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
-def search(question: str, top_k: int | None, documents: tuple[str, ...], as_json: bool) -> None:
-    """The plan sections that best match QUESTION (Japanese or English), ranked."""
+def search(question: str | None, top_k: int | None, documents: tuple[str, ...], as_json: bool) -> None:
+    """The plan sections that best match QUESTION (Japanese or English), ranked.
+
+    Without QUESTION, asks for questions one per line until end of input.
+    """
     from assistant.retrieve import QueryError, Searcher
     from index.build import IndexNotReady
 
     try:
-        query, hits = Searcher(Settings()).search(question, top_k, list(documents) or None)
-    except (IndexNotReady, QueryError) as exc:
+        searcher = Searcher(Settings())
+    except IndexNotReady as exc:
         raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps({
-            "query": {"text": query.text, "language": query.language, "glossary_terms": list(query.glossary_terms)},
-            "results": [
-                {"rank": n, "score": round(h.score, 5), "section_id": h.section_id, "document_id": h.document_id,
-                 "label": h.label, "path": list(h.path), "chunks": [c.id for c in h.chunks], "text": h.chunks[0].text}
-                for n, h in enumerate(hits, start=1)
-            ],
-        }, ensure_ascii=False, indent=2))
-        return
-    if query.glossary_terms:
-        click.echo(f"(searched as: {', '.join(query.glossary_terms)})")
+    questions = [question] if question is not None else _prompted("question> ")
+    for q in questions:
+        try:
+            query, hits = searcher.search(q, top_k, list(documents) or None)
+        except QueryError as exc:
+            if question is not None:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"error: {exc}")
+            continue
+        click.echo(_search_json(query, hits) if as_json else _search_text(query, hits))
+
+
+def _prompted(prompt: str):
+    """Questions typed at a prompt (or piped in), until end of input."""
+    while True:
+        try:
+            line = input(prompt) if sys.stdin.isatty() else sys.stdin.readline()
+        except EOFError:
+            return
+        if not line and not sys.stdin.isatty():
+            return
+        if line.strip():
+            yield line.strip()
+
+
+def _search_json(query, hits) -> str:
+    return json.dumps({
+        "query": {"text": query.text, "language": query.language, "glossary_terms": list(query.glossary_terms)},
+        "results": [
+            {"rank": n, "score": round(h.score, 5), "section_id": h.section_id, "document_id": h.document_id,
+             "label": h.label, "path": list(h.path), "chunks": [c.id for c in h.chunks], "text": h.chunks[0].text}
+            for n, h in enumerate(hits, start=1)
+        ],
+    }, ensure_ascii=False, indent=2)
+
+
+def _search_text(query, hits) -> str:
+    lines = [f"(searched as: {', '.join(query.glossary_terms)})"] if query.glossary_terms else []
     if not hits:
-        click.echo("no section of the plans matches this question")
+        lines.append("no section of the plans matches this question")
     for n, h in enumerate(hits, start=1):
-        click.echo(f"{n}. [{h.score * 1000:.1f}] {h.document_id} {h.label}  {' > '.join(h.path)}")
-        click.echo(f"   {h.chunks[0].text.splitlines()[0][:100]}")
+        lines.append(f"{n}. [{h.score * 1000:.1f}] {h.document_id} {h.label}  {' > '.join(h.path)}")
+        lines.append(f"   {h.chunks[0].text.splitlines()[0][:100]}")
+    return "\n".join(lines)
 
 
 @main.group("eval")

@@ -82,3 +82,20 @@ def test_console_script_works_offline(tmp_path: Path):
     result = subprocess.run([str(script), "chunks", "tohoku-intl-strategy"], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[0])["tokens"] > 0
+
+
+def test_index_build_status_and_search(tmp_path: Path):
+    env = {"PLAN_ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    assert "no index" in run("index", "status", env=env).output
+    built = run("index", "build", env=env)
+    assert built.exit_code == 0 and "built index" in built.output and "chunks" in built.output
+    assert "up to date" in run("index", "build", env=env).output
+    assert "up to date" in run("index", "status", env=env).output
+    found = run("search", "短期借入金の限度額は？", "--json", env=env)
+    top = json.loads(found.output)["results"][0]
+    assert (top["label"], top["section_id"]) == ("Ⅶ-1", "ynu-midterm-2004:8.1")
+    english = run("search", "enrollment capacity of the engineering faculty", env=env).output
+    assert english.startswith("(searched as:") and "別表" in english
+    piped = CliRunner().invoke(main, ["search"], input="留学生\n\n   \n剰余金の使途\n", env=env)
+    assert piped.exit_code == 0 and piped.output.count("1. [") == 2
+    assert "the question is empty" in run("search", " ", env=env).output
