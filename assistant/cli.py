@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 import click
 
+from index.catalog import CatalogError
 from index.corpus import Corpus, build_corpus
 from index.document import Chunk, Document, Section
 from index.settings import Settings
@@ -18,7 +19,10 @@ def _corpus() -> Corpus:
     settings = Settings()
     if not settings.plans_dir.is_dir():
         raise click.ClickException(f"plans folder not found: {settings.plans_dir} (set PLAN_ASSISTANT_PLANS_DIR)")
-    corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
+    try:
+        corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
+    except CatalogError as exc:
+        raise click.ClickException(f"cannot read the catalog: {exc}") from None
     for error in corpus.report.errors:
         click.echo(f"warning: {error}", err=True)
     return corpus
@@ -123,7 +127,10 @@ def index_build(force: bool) -> None:
     from index.build import build_index
 
     settings = Settings()
-    manifest, built = build_index(settings, force=force, progress=sys.stderr.isatty())
+    try:
+        manifest, built = build_index(settings, force=force, progress=sys.stderr.isatty())
+    except CatalogError as exc:
+        raise click.ClickException(f"cannot read the catalog: {exc}") from None
     if not built:
         click.echo(f"index {manifest.key} is up to date (plans and settings unchanged)")
         return

@@ -99,3 +99,13 @@ def test_index_build_status_and_search(tmp_path: Path):
     piped = CliRunner().invoke(main, ["search"], input="留学生\n\n   \n剰余金の使途\n", env=env)
     assert piped.exit_code == 0 and piped.output.count("1. [") == 2
     assert "the question is empty" in run("search", " ", env=env).output
+
+
+def test_a_broken_catalog_is_one_clear_line(tmp_path: Path):
+    (tmp_path / "plan.txt").write_text("計画\n", encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text("[[document]]\nid = \n", encoding="utf-8")
+    env = {"PLAN_ASSISTANT_PLANS_DIR": str(tmp_path), "PLAN_ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    for args in (("plans", "list"), ("index", "build")):
+        result = run(*args, env=env)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: cannot read the catalog: catalog.toml:")
