@@ -42,7 +42,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], object]] = [
     ("1.", re.compile(rf"(([{_DIGITS}]{{1,2}})[.．])(?![{_DIGITS}])"), lambda m: _num(m.group(2))),
     ("1", re.compile(rf"(([{_DIGITS}]{{1,2}}))(?=[ \u3000]*[^\s{_DIGITS}\x00-\x7f]|[,，])"), lambda m: _num(m.group(2))),
     ("a.", re.compile(r"(([a-h])[.．])(?=[ \u3000])"), lambda m: ord(m.group(2)) - ord("a") + 1),
-    ("ア", re.compile(rf"(([{_KATAKANA}])[.．、])"), lambda m: _KATAKANA.index(m.group(2)) + 1),
+    ("ア", re.compile(rf"(([{_KATAKANA}])(?:[.．、]|(?=[ \u3000])))"), lambda m: _KATAKANA.index(m.group(2)) + 1),
     ("series", re.compile(rf"((プロセス|ターゲット|目標|方針|戦略|施策|重点)\s*([{_DIGITS}]+))(?=[.．:：、\s]|$)"), None),
     ("【】", re.compile(r"(【([^】]+)】)\s*$"), None),
     ("〔〕", re.compile(r"(〔([^〕]+)〕)\s*$"), None),

@@ -97,3 +97,17 @@ def test_bullets_keep_their_sub_bullets(tohoku: Document):
     assert len(s.items) == 2
     first = tohoku.text[s.items[0].span.start : s.items[0].span.end]
     assert first.count("\n - ") == 2
+
+
+def test_other_numbering_styles():
+    """Chapters, full-width numbers and katakana items, as other plans print them."""
+    from index.sections import parse_sections
+
+    text = (
+        "第1章 総則\n１ 目的\n（１）教育の充実\nア　学生の受入れを進める。\nイ　留学生を増やす。\n"
+        "（２）研究の推進\n　研究を推進する。\n第2章 運営\n１ 組織の見直し\n　組織を見直す。\n"
+    )
+    sections = {s.label: s for s in parse_sections("x", text)}
+    assert list(sections) == ["第1章", "第1章-１", "第1章-１-（１）", "第1章-１-（２）", "第2章", "第2章-１"]
+    assert [i.marker for i in sections["第1章-１-（１）"].items] == ["ア", "イ"]
+    assert sections["第2章-１"].title == "組織の見直し" and sections["第2章"].level == 1
