@@ -26,7 +26,6 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.retrieve import Searcher
 from index.corpus import Corpus
-from index.document import Document
 
 EVAL_DIR = Path(__file__).resolve().parent
 QUESTIONS = EVAL_DIR / "questions.jsonl"
@@ -86,12 +85,21 @@ def _ndcg(o: Outcome) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def relevant_spans(doc: Document, labels: tuple[str, ...]) -> list[tuple[str, int, int]]:
-    """Section id and (start, end) of each listed section's whole subtree."""
+def targets(q: Question, documents: set[str]) -> list[tuple[str, str]]:
+    """(document, label) of each answering section; "<document>:<label>" names the other plan."""
     out = []
-    for label in labels:
-        s = doc.by_label(label)
-        out.append((s.id, s.span.start, s.end))
+    for entry in q.sections:
+        doc, sep, label = entry.partition(":")
+        out.append((doc, label) if sep and doc in documents else (q.document or "", entry))
+    return out
+
+
+def relevant_spans(corpus: Corpus, q: Question) -> list[tuple[str, int, int]]:
+    """Document and (start, end) of each answering section's whole subtree."""
+    out = []
+    for doc_id, label in targets(q, {d.id for d in corpus.documents}):
+        s = corpus.document(doc_id).by_label(label)
+        out.append((doc_id, s.span.start, s.end))
     return out
 
 
@@ -101,11 +109,11 @@ def run_ours(searcher: Searcher, corpus: Corpus, questions: list[Question]) -> d
         started = time.perf_counter()
         _, hits = searcher.search(q.question, K)
         ms = (time.perf_counter() - started) * 1000
-        spans = relevant_spans(corpus.document(q.document), q.sections) if q.document and q.sections else []
+        spans = relevant_spans(corpus, q)
         flags = []
         for h in hits:
-            section = corpus.document(h.document_id).section(h.section_id)
-            flags.append(h.document_id == q.document and any(a <= section.span.start < b for _, a, b in spans))
+            start = corpus.document(h.document_id).section(h.section_id).span.start
+            flags.append(any(doc == h.document_id and a <= start < b for doc, a, b in spans))
         results[q.id] = Outcome(q.id, flags, len(spans), ms)
     return results
 
@@ -140,12 +148,12 @@ def run_naive(corpus: Corpus, ef: Callable[[list[str]], Any], questions: list[Qu
         started = time.perf_counter()
         found = store.similarity_search(q.question, k=K)
         ms = (time.perf_counter() - started) * 1000
-        spans = relevant_spans(corpus.document(q.document), q.sections) if q.document and q.sections else []
+        spans = relevant_spans(corpus, q)
         flags = []
         for d in found:
             start = d.metadata["start_index"]
             end = start + len(d.page_content)
-            flags.append(d.metadata["document_id"] == q.document and any(a < end and start < b for _, a, b in spans))
+            flags.append(any(doc == d.metadata["document_id"] and a < end and start < b for doc, a, b in spans))
         results[q.id] = Outcome(q.id, flags, len(spans), ms)
     store.delete_collection()
     return results
