@@ -223,7 +223,8 @@ class _Parser:
 def _sub_item(marker: Marker, parent_marker: str) -> bool:
     """A deeper-indented marker starts a sub-item unless it merely repeats the parent's series
     (a list item printed one space further in is still a sibling)."""
-    return marker.kind == "-" or markers.match(parent_marker + " x") is None or marker.kind != markers.match(parent_marker + " x").kind
+    parent = markers.match(parent_marker + " x")
+    return marker.kind == "-" or parent is None or marker.kind != parent.kind
 
 
 def _title(rest: str) -> str:
