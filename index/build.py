@@ -1,8 +1,9 @@
 """Index builds: keyed by content, written beside the live one, switched in when complete.
 
-A build's key hashes the plan files, the catalog, the chunking settings and the embedding
-function, so an unchanged corpus is not rebuilt and a changed embedding never mixes its
-vectors with the old ones. A build is written to `builds/<key>/` (and, on a Chroma server,
+A build's key hashes the plan files, the catalog, the chunking settings, the embedding
+function and the code and data of this package, so an unchanged corpus is not rebuilt, a
+changed embedding never mixes its vectors with the old ones, and a changed parser or
+analyzer never serves an index built by the old one. A build is written to `builds/<key>/` (and, on a Chroma server,
 a collection named after the key); `manifest.json` is written last, and only then does the
 `CURRENT` file switch to it, by an atomic rename. An interrupted build leaves no manifest,
 so the index being served stays as it was.
@@ -22,14 +23,13 @@ from typing import Any
 from tqdm import tqdm
 
 from index import store
-from index.analyze import ANALYZER_VERSION
 from index.corpus import Corpus, build_corpus, plan_files
 from index.document import Chunk, Span
 from index.embed import embedding_function, fingerprint
 from index.keyword import KeywordIndex
 from index.settings import Settings
 
-FORMAT = 2  # bump when the build layout or the chunk format changes
+PACKAGE = Path(__file__).parent
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 2
@@ -50,14 +50,16 @@ class Manifest:
 
 
 def build_key(settings: Settings) -> str:
-    digest = hashlib.sha256(
-        f"format {FORMAT}\nanalyzer {ANALYZER_VERSION}\nmax_tokens {settings.chunk_max_tokens}\n".encode()
-    )
     ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
-    digest.update(f"embedding {fingerprint(ef)}\n".encode())
+    digest = hashlib.sha256(f"max_tokens {settings.chunk_max_tokens}\nembedding {fingerprint(ef)}\n".encode())
     catalog = settings.plans_dir / "catalog.toml"
-    for path in [*plan_files(settings.plans_dir), *([catalog] if catalog.exists() else [])]:
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    code = sorted([*PACKAGE.glob("*.py"), *PACKAGE.glob("data/*.tsv")])  # the tokenizer files never change
+    inputs = [
+        *((f"code/{p.relative_to(PACKAGE)}", p) for p in code),
+        *((p.name, p) for p in [*plan_files(settings.plans_dir), *([catalog] if catalog.exists() else [])]),
+    ]
+    for name, path in inputs:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 

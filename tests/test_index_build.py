@@ -34,6 +34,16 @@ def test_build_then_up_to_date_then_rebuilt_on_change(settings: Settings):
     assert built and changed.key != manifest.key and current_key(settings.data_dir) == changed.key
 
 
+def test_changed_index_code_is_not_served_an_old_build(settings: Settings, tmp_path: Path, monkeypatch):
+    package = tmp_path / "index"
+    shutil.copytree(build_module.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "tiktoken"))
+    monkeypatch.setattr(build_module, "PACKAGE", package)
+    before = build_module.build_key(settings)
+    sections = package / "sections.py"
+    sections.write_text(sections.read_text(encoding="utf-8") + "\n# a parser change\n", encoding="utf-8")
+    assert build_module.build_key(settings) != before
+
+
 def test_changing_the_embedding_makes_a_new_collection(settings: Settings):
     first, _ = build_index(settings, progress=False)
     other = settings.model_copy(update={"embedding_dimensions": 512})
