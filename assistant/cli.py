@@ -211,7 +211,7 @@ def _prompted(prompt: str):
 
 def _search_json(query, hits) -> str:
     return json.dumps({
-        "query": {"text": query.text, "language": query.language, "glossary_terms": list(query.glossary_terms)},
+        "query": {"text": query.text, "language": query.language, "added_terms": list(query.added_terms)},
         "results": [
             {"rank": n, "score": round(h.score, 5), "section_id": h.section_id, "document_id": h.document_id,
              "label": h.label, "path": list(h.path), "chunks": [c.id for c in h.chunks], "text": h.chunks[0].text}
@@ -221,7 +221,7 @@ def _search_json(query, hits) -> str:
 
 
 def _search_text(query, hits) -> str:
-    lines = [f"(searched as: {', '.join(query.glossary_terms)})"] if query.glossary_terms else []
+    lines = [f"(searched as: {', '.join(query.added_terms)})"] if query.added_terms else []
     if not hits:
         lines.append("no section of the plans matches this question")
     for n, h in enumerate(hits, start=1):
@@ -230,20 +230,112 @@ def _search_text(query, hits) -> str:
     return "\n".join(lines)
 
 
+@main.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="The whole answer as JSON (citations, notes, found).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Answer in this language.")
+@click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help='Earlier turns: a JSON list of {"role": "user"|"assistant", "content": "…"}.')
+@click.option("-d", "--document", "documents", multiple=True, help="Only this document (repeatable).")
+def ask(question: str | None, as_json: bool, lang: str | None, history_file: Path | None, documents: tuple[str, ...]) -> None:
+    """Answer QUESTION from the plans, citing their sections ([1], [2] …).
+
+    Without QUESTION, asks for questions one per line until end of input, as a conversation.
+    Offline by default; with PLAN_ASSISTANT_LLM_BASE_URL set, a chat model writes the answer.
+    """
+    from assistant.chain import AnswerChain, Request
+    from assistant.conversation import Turn
+    from assistant.llm import chat_model
+    from assistant.retrieve import QueryError, Searcher
+    from index.build import IndexNotReady
+
+    history = _read_history(history_file) if history_file else []
+    settings = Settings()
+    try:
+        chain = AnswerChain(Searcher(settings), chat_model(settings))
+    except IndexNotReady as exc:
+        raise click.ClickException(str(exc)) from None
+    for q in [question] if question is not None else _prompted("question> "):
+        request = Request(q, tuple(history), lang, documents)
+        try:
+            answer = None
+            for event in chain.stream(request):
+                if event["type"] == "delta" and not as_json:
+                    click.echo(event["text"], nl=False)
+                elif event["type"] == "answer":
+                    answer = event["answer"]
+        except QueryError as exc:
+            if question is not None:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"error: {exc}")
+            continue
+        click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) if as_json else _sources_text(answer))
+        history += [Turn("user", q), Turn("assistant", answer.text)]
+
+
+def _read_history(path: Path) -> list:
+    from assistant.conversation import Turn
+
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+        history = [Turn(t["role"], t["content"]) for t in turns]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise click.ClickException(f'{path}: expected a JSON list of {{"role", "content"}} objects ({exc})') from None
+    if any(t.role not in ("user", "assistant") or not isinstance(t.content, str) for t in history):
+        raise click.ClickException(f"{path}: each turn's role is 'user' or 'assistant' and its content a string")
+    return history
+
+
+def _sources_text(answer) -> str:
+    lines = ["", ""]
+    for c in answer.citations or answer.related:
+        mark = f"[{c.marker}]" if answer.found else "-"
+        check = "verified" if c.verified else "NOT VERIFIED"
+        lines.append(f"{mark} {c.document_id} {c.label} (lines {c.line_start}-{c.line_end}, {check})")
+    lines += [f"note: {n}" for n in answer.notes]
+    return "\n".join(lines)
+
+
 @main.group("eval")
 def eval_group() -> None:
     """Quality measured on the evaluation set (eval/questions.jsonl)."""
 
 
+_BASELINE = click.option("--baseline", type=click.Path(path_type=Path), default=None,
+                         help="Compare with this stored result (exit 1 on a regression).")
+_OUT = click.option("--out", type=click.Path(path_type=Path), default=Path("eval/results"), show_default=True,
+                    help="Folder for the JSON results and Markdown reports.")
+
+
 @eval_group.command("retrieval")
-@click.option("--baseline", type=click.Path(path_type=Path), default=None,
-              help="Compare with this stored result (exit 1 on a regression).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("eval/results"), show_default=True,
-              help="Folder for retrieval.json and retrieval.md.")
+@_BASELINE
+@_OUT
 def eval_retrieval(baseline: Path | None, out: Path) -> None:
     """hit@1/3/5, MRR and nDCG@5 per language and document, beside a naive LangChain pipeline."""
+    _evaluate(("retrieval",), baseline, out)
+
+
+@eval_group.command("answers")
+@_BASELINE
+@_OUT
+def eval_answers(baseline: Path | None, out: Path) -> None:
+    """Expected phrases in answers, citation precision, verified quotes, 'not in the plans', follow-ups, latency."""
+    _evaluate(("answers",), baseline, out)
+
+
+@eval_group.command("all")
+@_BASELINE
+@_OUT
+def eval_all(baseline: Path | None, out: Path) -> None:
+    """Retrieval and answers: the regression gate. `all.json` is the new baseline to keep when better."""
+    _evaluate(("retrieval", "answers"), baseline, out)
+
+
+def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
+    """Run the parts on the live index (built first if stale), report, and exit 1 on a regression."""
+    from assistant.chain import AnswerChain
     from assistant.retrieve import Searcher
-    from eval import retrieval
+    from eval import answers, retrieval
     from index.build import IndexNotReady, build_index
 
     settings = Settings()
@@ -252,20 +344,40 @@ def eval_retrieval(baseline: Path | None, out: Path) -> None:
         searcher = Searcher(settings)
     except IndexNotReady as exc:
         raise click.ClickException(str(exc)) from None
-    corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
-    report = retrieval.evaluate(searcher, corpus, retrieval.load_questions())
-    problems: list[str] = []
-    lost: list[str] = []
+    stored: dict = {}
     if baseline is not None:
         try:
             stored = json.loads(baseline.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise click.ClickException(f"cannot read baseline {baseline}: {exc}") from None
-        problems, lost = retrieval.regressions(report, stored), retrieval.lost_questions(report, stored)
+    corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
+    questions = retrieval.load_questions()
     out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval.json").write_text(json.dumps(retrieval.to_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
-    text = retrieval.markdown(report, problems, lost)
-    (out / "retrieval.md").write_text(text, encoding="utf-8")
-    click.echo(text)
+    problems: list[str] = []
+    combined: dict = {}
+    if "retrieval" in parts:
+        report = retrieval.evaluate(searcher, corpus, questions)
+        found = retrieval.regressions(report, stored) if stored else []
+        text = retrieval.markdown(report, found, retrieval.lost_questions(report, stored) if stored else [])
+        combined.update(retrieval.to_json(report))
+        _write(out, "retrieval", combined, text)
+        problems += found
+    if "answers" in parts:
+        chain = AnswerChain(searcher)  # the offline default: the gate must not depend on a model
+        report = answers.evaluate(chain, corpus, questions, answers.load_conversations())
+        old = stored.get("answers", {})
+        found = answers.regressions(report, old) if old else []
+        text = answers.markdown(report, found, answers.lost(report, old) if old else [])
+        combined["answers"] = report
+        _write(out, "answers", report, text)
+        problems += found
+    if len(parts) > 1:
+        (out / "all.json").write_text(json.dumps(combined, ensure_ascii=False, indent=2), encoding="utf-8")
     if problems:
         sys.exit(1)
+
+
+def _write(out: Path, name: str, report: dict, text: str) -> None:
+    (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / f"{name}.md").write_text(text, encoding="utf-8")
+    click.echo(text)

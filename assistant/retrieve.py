@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 
 from index import store
 from index.analyze import terms
-from index.build import IndexNotReady, live_build, read_chunks
+from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
 from index.glossary import Glossary, load_glossary
@@ -64,7 +64,7 @@ class Query:
     language: str  # "ja" | "en"
     keyword_text: str
     vector_text: str
-    glossary_terms: tuple[str, ...] = ()
+    added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
 
 
 def detect_language(text: str) -> str:
@@ -96,6 +96,7 @@ class Searcher:
         self.settings = settings
         self.key = manifest.key
         self.chunks = {c.id: c for c in read_chunks(folder)}
+        self.document_texts = read_documents(folder)  # what citations are checked against
         self.embedding = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
         try:
             self.keyword = KeywordIndex.load(folder / "keyword")

@@ -28,7 +28,7 @@ from sudachipy import Dictionary, SplitMode
 
 # Bump when the output of terms() or bigrams() changes: indexes built by another version
 # must be rebuilt (the keyword index stores this number and checks it on load).
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 SUDACHI_DICT = "core"
 SUDACHI_MODE = "B"
@@ -40,6 +40,7 @@ MAX_SUDACHI_BYTES = 40_000
 # particles, auxiliary verbs, punctuation and symbols, white space, and conjunctions
 # (及び, 並びに, 又は: legal boilerplate on every other line of a plan).
 DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "接続詞"})
+NOT_NAMING_POS = DROP_POS | {"動詞", "形容詞", "副詞", "連体詞", "感動詞", "接尾辞"}
 
 # Very common words that survive the part-of-speech filter, as Sudachi normalized forms
 # (する → 為る, ある → 有る, ため → 為 ...). They occur in most passages ("…を推進する
@@ -71,6 +72,14 @@ STOPWORDS = frozenset(
         "此れ",  # これ
         "其れ",  # それ
         "何",
+        # Pointing words: a follow-up's "その中で", "そのうち", "あの件" refer back, they name nothing.
+        "其の",  # その
+        "此の",  # この
+        "あの",
+        "そこ",
+        "ここ",
+        "うち",
+        "詳しい",
         # Question words and the verbs of asking: in every question, never what it is about.
         "どんな",
         "どこ",
@@ -218,7 +227,7 @@ def _number_tokens(surface: str, normalized_form: str) -> list[str]:
     return tokens
 
 
-def _terms_of_piece(piece: str, out: list[str]) -> None:
+def _terms_of_piece(piece: str, out: list[str], drop: frozenset[str] = DROP_POS) -> None:
     morphemes = _tokenizer().tokenize(piece)
     # English words Sudachi cuts into morphemes (B-U-B → B, -, U, -, B) are taken whole,
     # as long as the word starts and ends on morpheme boundaries.
@@ -239,7 +248,7 @@ def _terms_of_piece(piece: str, out: list[str]) -> None:
             out.extend(_ascii_tokens(word))
             continue
         pos = m.part_of_speech()
-        if pos[0] in DROP_POS:
+        if pos[0] in drop:
             continue
         surface = m.surface()
         if pos[1] == "数詞":
@@ -254,11 +263,12 @@ def _terms_of_piece(piece: str, out: list[str]) -> None:
         out.append(token)
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     """Normalized Sudachi words (mode B) of ``text``, for the BM25 ``terms`` field.
 
-    Particles, auxiliary verbs, punctuation, conjunctions and STOPWORDS are dropped;
-    numbers and English words are kept (lowercase). Any length of input is accepted.
+    Particles, auxiliary verbs, punctuation, conjunctions and STOPWORDS are dropped (or the
+    parts of speech in ``drop``); numbers and English words are kept (lowercase). Any length
+    of input is accepted.
     """
     out: list[str] = []
     normalized = normalize(text)
@@ -266,8 +276,15 @@ def terms(text: str) -> list[str]:
         return out
     for piece in _pieces(normalized):
         if piece.strip():
-            _terms_of_piece(piece, out)
+            _terms_of_piece(piece, out, drop)
     return out
+
+
+def nouns(text: str) -> list[str]:
+    """The terms of ``text`` that name things (nouns, adjectival nouns, English words, numbers):
+    what a question is about. Its verbs and adverbs say how it is asked (増やす, 作る, どうやって),
+    and an everyday verb is rarely the plan's own."""
+    return terms(text, NOT_NAMING_POS)
 
 
 def bigrams(text: str) -> list[str]:

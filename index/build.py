@@ -117,6 +117,12 @@ def _write_corpus(folder: Path, corpus: Corpus) -> None:
     with (folder / "chunks.jsonl").open("w", encoding="utf-8") as f:
         for c in corpus.chunks:
             f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    documents = [
+        {"id": d.id, "title": d.title, "title_en": d.title_en, "text": d.text,
+         "sections": {s.id: [s.span.start, s.end] for s in d.sections}}
+        for d in corpus.documents
+    ]
+    (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
 
 
 def _switch(data_dir: Path, build: str) -> None:
@@ -161,6 +167,27 @@ def read_chunks(folder: Path) -> list[Chunk]:
         return [Chunk(**{**r, "path": tuple(r["path"]), "span": Span(**r["span"])}) for r in rows]
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexNotReady(f"chunks of build {folder.name} are damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """A plan's text as indexed, and where each of its sections (with descendants) stands in it:
+    what a citation is checked against."""
+
+    id: str
+    title: str
+    title_en: str
+    text: str
+    sections: dict[str, tuple[int, int]]
+
+
+def read_documents(folder: Path) -> dict[str, DocumentText]:
+    try:
+        rows = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        return {r["id"]: DocumentText(r["id"], r["title"], r["title_en"], r["text"],
+                                {k: (a, b) for k, (a, b) in r["sections"].items()}) for r in rows}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexNotReady(f"plan texts of build {folder.name} are damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
 
 
 def status(settings: Settings) -> dict[str, Any]:

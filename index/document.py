@@ -135,7 +135,7 @@ class Chunk:
     section_id: str
     label: str
     path: tuple[str, ...]
-    kind: str  # "text" | "table"
+    kind: str  # "text" | "item" | "table"
     text: str  # verbatim slice of Document.text at span
     span: Span
     tokens: int
@@ -144,3 +144,8 @@ class Chunk:
     @property
     def breadcrumb(self) -> str:
         return " > ".join((self.document_title, *self.path))
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """A table chunk's rows as rebuilt ("収入 / 運営費交付金: 11,528 百万円"); () for text."""
+        return tuple(self.index_text.splitlines()[2:]) if self.kind == "table" else ()  # after breadcrumb, title

@@ -75,6 +75,17 @@ class KeywordIndex:
     def ids(self) -> list[str]:
         return list(self._ids)
 
+    def idf(self, term: str) -> float:
+        """BM25 idf of a ``terms`` token over the passages: how much finding it says.
+
+        A term in no passage gets the highest idf, so a question about something the plans
+        never mention weighs it fully and counts as unmatched."""
+        bm25 = self._fields.get("terms")
+        n = len(self._ids)
+        column = bm25.vocab_dict.get(term) if bm25 is not None else None
+        df = 0 if column is None else int(bm25.scores["indptr"][column + 1] - bm25.scores["indptr"][column])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
     # --- searching ------------------------------------------------------------------
 
     def search(

@@ -23,4 +23,10 @@ class Settings(BaseSettings):
     embedding_dimensions: int = Field(1024, ge=64, le=8192, description="Size of the offline hashed vectors.")
     top_k: int = Field(5, ge=1, le=50, description="Sections returned by a search.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible chat endpoint; unset answers offline.")
+    llm_model: str | None = Field(None, description="Model name at the chat endpoint.")
+    llm_api_key: str = Field("not-needed", description="Key for the chat endpoint (local servers ignore it).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before the chat endpoint is given up for the offline answer.")
+    llm_context_tokens: int = Field(3000, ge=200, description="Most o200k tokens of plan text put before the model.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of the prompt files.")
 

@@ -109,3 +109,21 @@ def test_a_broken_catalog_is_one_clear_line(tmp_path: Path):
         result = run(*args, env=env)
         assert result.exit_code == 1
         assert result.output.startswith("Error: cannot read the catalog: catalog.toml:")
+
+
+def test_ask_answers_with_citations_json_history_and_errors(tmp_path: Path):
+    env = {"PLAN_ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    assert run("index", "build", env=env).exit_code == 0
+    text = run("ask", "短期借入金の限度額はいくら？", env=env)
+    assert text.exit_code == 0 and "23億円です [1]" in text.output and "[1] ynu-midterm-2004 Ⅶ-1" in text.output
+    answer = json.loads(run("ask", "What is the limit on short-term borrowing?", "--json", env=env).output)
+    assert answer["found"] and answer["language"] == "en" and answer["citations"][0]["verified"]
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "短期借入金の限度額はいくら？"}]), encoding="utf-8")
+    follow = json.loads(run("ask", "その理由は？", "--history", str(history), "--json", env=env).output)
+    assert follow["standalone"].startswith("短期借入金") and follow["citations"][0]["label"] == "Ⅶ-2"
+    history.write_text("[{\"role\": \"robot\"}]", encoding="utf-8")
+    bad = run("ask", "その理由は？", "--history", str(history), env=env)
+    assert bad.exit_code != 0 and "role" in bad.output and "Traceback" not in bad.output
+    empty = run("ask", "  ", env=env)
+    assert empty.exit_code != 0 and "the question is empty" in empty.output

@@ -22,7 +22,7 @@ def test_compound_words_are_found_by_their_parts(searcher: Searcher):
 
 def test_english_question_through_the_glossary(searcher: Searcher):
     query, hits = searcher.search("What is the limit on short-term borrowing?")
-    assert query.language == "en" and "短期借入金" in query.glossary_terms
+    assert query.language == "en" and "短期借入金" in query.added_terms
     assert "Ⅶ-1" in labels(hits[:3])
 
 

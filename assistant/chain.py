@@ -1,0 +1,134 @@
+"""The answering chain: condense → detect language → retrieve → answer → verify citations.
+
+One runnable (langchain-core) that the CLI, the API and the evaluation all use. It streams
+events: `{"type": "delta", "text": …}` pieces of the answer as they are written, then one
+`{"type": "answer", "answer": Answer}` with the checked text and verified citations.
+
+The offline answerer always runs first (it costs milliseconds): when it finds that the
+plans do not answer the question, that is the answer, and no model is asked to pad it with
+weak matches. Otherwise a configured chat model writes the answer from the same sections;
+if the model fails or times out, the offline answer is given and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
+
+from assistant import llm
+from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
+from assistant.conversation import Turn, standalone
+from assistant.offline import answer_offline
+from assistant.retrieve import Hit, Query, Searcher
+
+CHUNKS_PER_SECTION = 2  # passages of one section put before the model
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the chain is asked: a question, the earlier turns, and optional choices."""
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    language: str | None = None  # answer in this language instead of the question's
+    documents: tuple[str, ...] = ()  # only these plans
+
+
+class AnswerChain:
+    """Answers questions over the live index; `chat` is None for the offline answerer."""
+
+    def __init__(self, searcher: Searcher, chat: BaseChatModel | None = None) -> None:
+        self.searcher = searcher
+        self.chat = chat
+        self.runnable: Runnable[dict[str, Any], dict[str, Any]] = (
+            RunnablePassthrough.assign(standalone=RunnableLambda(self._condense))
+            | RunnablePassthrough.assign(retrieved=RunnableLambda(self._retrieve))
+            | RunnableGenerator(self._answer)
+        )
+
+    def stream(self, request: Request) -> Iterator[dict[str, Any]]:
+        """Events of one answer; a QueryError (bad question) is raised before any event."""
+        yield from self.runnable.stream({"request": request})
+
+    def invoke(self, request: Request) -> Answer:
+        answer = None
+        for event in self.stream(request):
+            if event["type"] == "answer":
+                answer = event["answer"]
+        assert answer is not None
+        return answer
+
+    # --- the steps ------------------------------------------------------------------
+
+    def _condense(self, inputs: dict[str, Any]) -> str:
+        request: Request = inputs["request"]
+        if not request.history:
+            return request.question
+        if self.chat is not None:
+            try:
+                return llm.condense(self.chat, self.searcher.settings, _pairs(request.history), request.question)
+            except Exception:  # noqa: BLE001 - any endpoint failure: the offline rewrite stands in
+                pass
+        return standalone(request.question, list(request.history))
+
+    def _retrieve(self, inputs: dict[str, Any]) -> tuple[Query, list[Hit]]:
+        request: Request = inputs["request"]
+        return self.searcher.search(inputs["standalone"], documents=list(request.documents) or None)
+
+    def _answer(self, chunks: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        inputs: dict[str, Any] = {}
+        for chunk in chunks:  # the steps above stream their keys in pieces
+            inputs.update(chunk)
+        request: Request = inputs["request"]
+        query, hits = inputs["retrieved"]
+        searcher = self.searcher
+        offline = answer_offline(query, hits, searcher.document_texts, searcher.glossary, searcher.keyword.idf,
+                                 question=request.question, language=request.language)
+        answer = offline
+        if self.chat is not None and offline.found:
+            answer = yield from self._llm_answer(request, query, hits, offline)
+        else:
+            for line in offline.text.splitlines(keepends=True):
+                yield {"type": "delta", "text": line}
+        verify(answer.citations + answer.related, searcher.document_texts)
+        yield {"type": "answer", "answer": answer}
+
+    def _llm_answer(self, request: Request, query: Query, hits: list[Hit], offline: Answer) -> Iterator[dict[str, Any]]:
+        # The passages the model is shown (the context budget may drop or cut some): only these can be cited.
+        _, candidates = llm.fence(_candidates(hits), self.searcher.settings.llm_context_tokens)
+        language = request.language or query.language
+        pieces: list[str] = []
+        try:
+            for piece in llm.answer_stream(self.chat, self.searcher.settings, query.text, language, candidates,
+                                           _pairs(request.history)):
+                pieces.append(piece)
+                yield {"type": "delta", "text": piece}
+        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP status: fall back
+            note = (f"The language model did not answer ({type(exc).__name__}); this is the offline answer."
+                    if language == "en" else f"言語モデルが応答しなかったため（{type(exc).__name__}）、オフラインの回答を示します。")
+            offline.notes.append(note)
+            yield {"type": "delta", "text": f"\n\n{note}\n\n{offline.text}" if pieces else f"{note}\n\n{offline.text}"}
+            return offline
+        text, removed, unsupported = llm.check_markers("".join(pieces), candidates)
+        used = set(markers_in(text))
+        notes = [f"removed marker(s) naming no source: {', '.join(f'[{m}]' for m in removed)}"] if removed else []
+        notes += [f"unsupported: {s}" for s in unsupported]
+        model = getattr(self.chat, "model_name", None) or type(self.chat).__name__
+        return Answer(request.question, query.text, language, bool(used), text,
+                      [c for c in candidates if c.marker in used],
+                      related=[] if used else offline.citations, answerer=f"llm:{model}",
+                      notes=notes, removed_markers=removed, unsupported=unsupported)
+
+
+def _candidates(hits: list[Hit]) -> list[Citation]:
+    """The passages offered to the model, numbered: the best chunks of each section."""
+    chunks = [(hit, chunk) for hit in hits for chunk in hit.chunks[:CHUNKS_PER_SECTION]]
+    return [cite_chunk(n, hit, chunk) for n, (hit, chunk) in enumerate(chunks, start=1)]
+
+
+def _pairs(history: tuple[Turn, ...]) -> list[tuple[str, str]]:
+    return [(t.role, t.content) for t in history]

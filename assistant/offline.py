@@ -1,0 +1,281 @@
+"""The offline answerer: the plans' own sentences that answer the question, cited.
+
+No model is needed. The retrieved sections are cut into sentences (a plan item stays
+whole; a table gives its rebuilt rows), each sentence is scored by how much of the
+question's meaning it contains (the question's terms weighted by their idf in the plans,
+an English question's terms through the glossary), and the best sentences are quoted,
+grouped by section, each with its marker. When no sentence holds enough of the question,
+the answer says the plans do not answer it and names the nearest sections instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from assistant.citation import Answer, Citation, cite, cite_chunk
+from assistant.retrieve import Hit, Query
+from index.analyze import nouns, terms
+from index.build import DocumentText
+from index.glossary import Glossary
+
+FOUND_COVERAGE = 0.35  # calibrated on the question set (see eval/README.md): the share of weighted terms
+KEEP_RATIO = 0.7  # other sentences quoted when they hold this share of the best one's coverage
+MAX_QUOTES = 4
+MAX_SECTIONS = 3
+RELATED = 3
+ENGLISH_UNKNOWN_SHARE = 0.5
+CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
+TITLE_SHARE = 0.5  # a question term found only in the section's titles counts half
+MAX_ROWS = 5
+NO_VALUE_SHARE = 0.9  # for a question about a number, a sentence without one counts this much
+MAX_GLOSSES = 6  # table rows shown for one table
+_SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
+_NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関)")
+_NUMBER_QUESTION = re.compile(
+    r"いくら|何人|何名|何件|何校|何か国|何億|何円|何パーセント|何%|何％|金額|額は|人数|定員|限度|上限|目標値|割合|"
+    r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b",
+    re.IGNORECASE,
+)
+# The scaffolding of English questions: words that say how something is asked, not what.
+# Any other English word the glossary does not know stays a concept the answer must hold,
+# so "parking fees" is not answered by a passage about fees alone.
+_EN_SCAFFOLD = frozenset("""
+a about above according aim aiming aims across after all also am among an and any anything are as ask asked at available be
+been being both but by can could describe described describes detail details did do does doing done during each
+either else ever every exist exists explain for from get give given goes going has have having how however if in
+include included includes including into is it its kind kinds list listed lists made main make many may me
+mention mentioned mentions more most much must my need needs of on one ones only or other others our out over
+own part particular per plan plans planned please provide provided put regarding related relating say said says
+see set should so some something specific specifically state stated states such tell than that the their them
+then there these they thing things this those through to under up upon us use used via want was way ways we
+were what whatever when where whether which while who whom whose why will with within would write written year
+years you your university universities ynu tohoku intend intends intended expected consider""".split())
+_LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
+
+
+@dataclass
+class _Sentence:
+    """A quotable piece of a retrieved section: a sentence, an item, or a table's rows."""
+
+    hit: Hit
+    rank: int
+    start: int
+    end: int
+    text: str
+    line_start: int
+    line_end: int
+    rows: tuple[str, ...] = ()
+    coverage: float = 0.0
+    matched_rows: tuple[str, ...] = ()  # the rows that name what the question asks for
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One idea of the question: the terms any of which expresses it, and its weight."""
+
+    terms: frozenset[str]
+    weight: float
+
+
+def concepts(query: Query, glossary: Glossary, idf: Callable[[str], float]) -> list[Concept]:
+    """What a sentence must contain to answer the question: the things it names, weighted by
+    their rarity in the plans.
+
+    A word in no passage has no idf worth the name: a Japanese one weighs as much as the
+    question's average known term, so it counts against an answer without swamping it; an
+    English one the glossary does not know weighs half that, since most such words are
+    verbs and adjectives of the asking, not things the plans would name."""
+    if query.language == "en":
+        matches = glossary.to_japanese(query.text)
+        groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
+        rest = [w.group().lower() for w in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", query.text)
+                if not any(m.start <= w.start() < m.end for m in matches)]
+        groups += [frozenset({w}) for w in rest if w not in _EN_SCAFFOLD and len(w) > 2]
+        unknown_share = ENGLISH_UNKNOWN_SHARE
+    else:
+        groups = [frozenset({t}) for t in dict.fromkeys(nouns(query.text))]
+        unknown_share = 1.0
+    groups = [g for g in groups if g]
+    unseen = idf("\0")  # the idf of a term in no passage
+    weights = [max(idf(t) for t in g) for g in groups]
+    known = [w for w in weights if w < unseen]
+    average = sum(known) / len(known) if known else 1.0
+    return [Concept(g, w if w < unseen else average * unknown_share) for g, w in zip(groups, weights)]
+
+
+def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], glossary: Glossary,
+                   idf: Callable[[str], float], question: str | None = None, language: str | None = None) -> Answer:
+    """Quote the sentences of `hits` that answer `query`, or say the plans do not, in `language`
+    (by default the question's).
+
+    `question` is what the user asked when `query` is it made standalone: the earlier turn's
+    words then set the context at half weight, and the follow-up's own words lead."""
+    wanted = concepts(query, glossary, idf)
+    if question and question != query.text and query.text.endswith(question):
+        own = concepts(replace(query, text=question), glossary, idf)
+        context = concepts(replace(query, text=query.text[: -len(question)]), glossary, idf)
+        known = {t for c in own for t in c.terms}
+        wanted = own + [replace(c, weight=c.weight * CONTEXT_SHARE) for c in context if not c.terms & known]
+    extra = {t for a in query.added_terms for t in terms(a)} if query.language == "ja" else set()
+    sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
+    total = sum(c.weight for c in wanted)
+    wanted_terms = set(terms(query.keyword_text))
+    for s in sentences:
+        headings = _squash(" ".join((s.hit.label, *s.hit.path)))
+        body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings]  # a heading line restates titles
+        own = set(terms("\n".join((*body, *s.rows))))
+        titles = set(terms("\n".join(s.hit.path)))  # a sentence is about its section's titles, less directly
+        covered = sum(c.weight * (1.0 if c.terms & own else TITLE_SHARE if c.terms & titles else 0.0) for c in wanted)
+        covered += sum(idf(t) for t in extra & own)
+        s.coverage = min(1.0, covered / total) if total else 0.0
+        s.matched_rows = _matched_rows(s.rows, wanted_terms)
+    own_words = question if question and query.text.endswith(question) else query.text
+    numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
+    for s in sentences:
+        if numeric and not _has_number(s):
+            s.coverage *= NO_VALUE_SHARE
+    sentences.sort(key=lambda s: (-s.coverage, s.rank, s.start))
+    asked = question or query.text
+    language = language or query.language
+    # A question about a number is not answered by sentences that give none.
+    if not sentences or sentences[0].coverage < FOUND_COVERAGE or (numeric and not _has_number(sentences[0])):
+        related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
+        evidence = round(sentences[0].coverage, 3) if sentences else 0.0
+        return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)
+    chosen = _choose(sentences)
+    citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
+                 for n, s in enumerate(chosen, start=1)]
+    text = _compose(query, language, numeric, sentences[0], chosen, citations, glossary)
+    return Answer(asked, query.text, language, True, text, citations, evidence=round(sentences[0].coverage, 3))
+
+
+def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    titles = _squash(" ".join((hit.label, *hit.path)))
+    for chunk in hit.chunks:
+        if chunk.kind == "table":
+            out.append(_Sentence(hit, rank, chunk.span.start, chunk.span.end, chunk.text,
+                                 chunk.span.line_start, chunk.span.line_end, chunk.rows))
+            continue
+        pieces = [chunk.text] if chunk.kind == "item" and len(chunk.text) < 300 else _SENTENCE_END.split(chunk.text)
+        offset = chunk.span.start
+        for piece in pieces:
+            start = offset + len(piece) - len(piece.lstrip())
+            end = offset + len(piece.rstrip())
+            offset += len(piece)
+            body = text[start:end]
+            if len(_squash(body)) < 4 or _squash(body) in titles:  # a heading says nothing the path does not
+                continue
+            first = chunk.span.line_start + text.count("\n", chunk.span.start, start)
+            out.append(_Sentence(hit, rank, start, end, body, first, first + body.count("\n")))
+    return out
+
+
+def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
+    """The best sentence and those nearly as good, at most MAX_SECTIONS sections, in plan order
+    within a section and in order of best evidence across sections."""
+    best = ranked[0].coverage
+    chosen: list[_Sentence] = []
+    sections: list[str] = []
+    for s in ranked:
+        if len(chosen) == MAX_QUOTES or s.coverage < best * KEEP_RATIO:
+            break
+        if s.hit.section_id not in sections:
+            if len(sections) == MAX_SECTIONS:
+                continue
+            sections.append(s.hit.section_id)
+        chosen.append(s)
+    return sorted(chosen, key=lambda s: (sections.index(s.hit.section_id), s.start))
+
+
+def _squash(text: str) -> str:
+    """Text without markers, brackets, punctuation and spaces, to compare headings with titles."""
+    return re.sub(r"[\s\d０-９.．、,，。()（）〔〕［］\[\]「」①-⑳Ⅰ-Ⅻ\-]", "", text)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
+def _has_number(s: _Sentence) -> bool:
+    return bool(s.matched_rows or _NUMBER.search(s.text))
+
+
+def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
+    """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
+    overlap = [len(wanted & set(terms(r.rsplit(":", 1)[0]))) for r in rows]
+    best = max(overlap, default=0)
+    return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
+
+
+def _lead(query: Query, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence], citations: list[Citation]) -> str | None:
+    """For a question about a number, the value first: 「短期借入金の限度額は23億円です [1]」."""
+    if not numeric:
+        return None
+    first = best
+    marker = citations[chosen.index(first)].marker
+    if first.rows:
+        if not first.matched_rows:
+            return None
+        listed = "; ".join(first.matched_rows)
+        return f"The table gives {listed} [{marker}]." if language == "en" else f"表では {listed} です [{marker}]。"
+    lines = [ln.strip() for ln in first.text.splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        number = _NUMBER.search(line)
+        if not number:
+            continue
+        subject = line[: number.start()].strip() or (lines[i - 1] if i else "")
+        subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、")
+        value = number.group(0).strip()
+        if not subject or len(subject) > 40:
+            return None
+        if language == "en":
+            return f"The plan gives {subject}: {value}{_in_english(value)} [{marker}]."
+        return f"{subject}は{value}です [{marker}]。"
+    return None
+
+
+def _in_english(value: str) -> str:
+    """億円 and 百万円 read as yen for an English reader: 23億円 → (2.3 billion yen)."""
+    digits = re.sub(r"[,，\s]", "", value)
+    m = re.match(r"([0-9.]+)(億円|百万円)$", digits)
+    if not m:
+        return ""
+    amount = float(m.group(1)) * (1e8 if m.group(2) == "億円" else 1e6)
+    return f" ({amount / 1e9:g} billion yen)" if amount >= 1e9 else f" ({amount / 1e6:g} million yen)"
+
+
+def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence], citations: list[Citation],
+             glossary: Glossary) -> str:
+    english = language == "en"
+    lines = [_lead(query, language, numeric, best, chosen, citations) or (
+        "The plans say the following (quoted in Japanese, with their section labels):" if english
+        else "計画には次のように書かれています。")]
+    current = None
+    for s, c in zip(chosen, citations):
+        if s.hit.section_id != current:
+            current = s.hit.section_id
+            lines += ["", f"■ {c.label} {c.path[-1] if c.path else ''}（{c.document_title}）"]
+        shown = s.matched_rows or s.rows[:MAX_ROWS] + (("…",) if len(s.rows) > MAX_ROWS else ())
+        quote = "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
+        lines.append(f"・{quote} [{c.marker}]")
+    if english:
+        shown = "\n".join(line for line in lines if line.startswith("・"))
+        wanted = set(terms(query.keyword_text))
+        entries = sorted(glossary.gloss(shown), key=lambda e: not (wanted & set(terms(e.ja))))[:MAX_GLOSSES]
+        if entries:
+            lines += ["", "Key terms: " + "; ".join(f"{e.ja} = {e.gloss}" for e in entries)]
+    return "\n".join(lines)
+
+
+def _not_found(language: str, related: list[Citation]) -> str:
+    if language == "en":
+        head = "The plans do not say. Nothing in them answers this question."
+        tail = "Nearest sections:" if related else ""
+    else:
+        head = "計画にはこの質問に答える記載が見つかりませんでした。"
+        tail = "関連しそうな箇所:" if related else ""
+    near = [f"・{c.label} {c.path[-1] if c.path else ''}（{c.document_title}）" for c in related]
+    return "\n".join([head, *([tail, *near] if related else [])])

@@ -1,0 +1,147 @@
+"""Answers with verified citations: the offline answerer on the real plans, the LLM answerer
+through a real OpenAI-compatible HTTP server, follow-ups and "not in the plans"."""
+# ruff: noqa: F811
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from assistant.chain import AnswerChain, Request
+from assistant.citation import verify
+from assistant.conversation import Turn, is_follow_up, standalone
+from assistant.llm import chat_model
+from assistant.retrieve import QueryError, Searcher
+from tests.openai_server import openai_server  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def offline(searcher: Searcher) -> AnswerChain:
+    return AnswerChain(searcher)
+
+
+def llm_chain(searcher: Searcher, server, timeout: float = 5.0) -> AnswerChain:
+    settings = searcher.settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": "test-model",
+                                                    "llm_timeout": timeout})
+    return AnswerChain(searcher, chat_model(settings))
+
+
+def test_number_question_leads_with_the_value_and_cites_it(offline: AnswerChain):
+    answer = offline.invoke(Request("短期借入金の限度額はいくら？"))
+    assert answer.found and answer.text.startswith("短期借入金の限度額は23億円です [1]")
+    first = answer.citations[0]
+    assert (first.label, first.marker, first.verified) == ("Ⅶ-1", 1, True)
+    assert "23億円" in first.passage and first.line_start <= first.line_end
+
+
+def test_every_cited_passage_is_a_verbatim_slice_of_its_section(offline: AnswerChain, searcher: Searcher):
+    for question in ("留学生の受け入れについて何と書いてある？", "What does the plan say about credit transfer?",
+                     "収支計画で教員の人件費はいくら？"):
+        answer = offline.invoke(Request(question))
+        assert answer.citations and all(c.verified for c in answer.citations)
+        for c in answer.citations:
+            text = searcher.document_texts[c.document_id].text
+            assert text[c.start:c.end] == c.passage
+            assert f"[{c.marker}]" in answer.text
+
+
+def test_a_citation_that_does_not_match_the_plan_is_not_verified(offline: AnswerChain, searcher: Searcher):
+    answer = offline.invoke(Request("短期借入金の限度額はいくら？"))
+    good = answer.citations[0]
+    altered = replace(good, passage=good.passage.replace("23", "32"), verified=False)
+    elsewhere = replace(good, section_id="ynu-midterm-2004:2", verified=False)  # a section it is not in
+    verify([altered, elsewhere], searcher.document_texts)
+    assert not altered.verified and not elsewhere.verified
+
+
+def test_table_question_gives_the_rows(offline: AnswerChain):
+    answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
+    assert answer.found and "教員人件費: 53,233 百万円" in answer.text
+    assert any(c.rows and c.label == "別紙-2" for c in answer.citations)
+
+
+def test_english_question_is_framed_in_english_with_japanese_quotes_and_glosses(offline: AnswerChain):
+    answer = offline.invoke(Request("What is the limit on short-term borrowing?"))
+    assert answer.language == "en" and answer.found
+    assert "23億円" in answer.text and "2.3 billion yen" in answer.text
+    assert "Ⅶ-1" in answer.text and "Key terms:" in answer.text and "短期借入金 = " in answer.text
+
+
+def test_not_in_the_plans_says_so_and_points_to_the_nearest_sections(offline: AnswerChain):
+    answer = offline.invoke(Request("学生寮の家賃は月いくら？"))
+    assert not answer.found and answer.citations == []
+    assert answer.text.startswith("計画にはこの質問に答える記載が見つかりませんでした")
+    english = offline.invoke(Request("What time does the campus cafeteria open on weekends?"))
+    assert not english.found and english.text.startswith("The plans do not say")
+    assert english.related and all(c.verified for c in english.related)
+
+
+def test_answer_language_can_be_chosen(offline: AnswerChain):
+    answer = offline.invoke(Request("短期借入金の限度額はいくら？", language="en"))
+    assert answer.language == "en" and answer.text.startswith("The plan gives")
+
+
+def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain):
+    history = (Turn("user", "短期借入金の限度額はいくら？"), Turn("assistant", "23億円です [1]"))
+    answer = offline.invoke(Request("その理由は？", history))
+    assert answer.standalone == "短期借入金の限度額はいくら？ その理由は？"
+    assert answer.found and answer.citations[0].label == "Ⅶ-2"
+    english = offline.invoke(Request("And why would it be needed?",
+                                     (Turn("user", "What is the limit on short-term borrowing?"),)))
+    assert english.found and "Ⅶ-2" in [c.label for c in english.citations]
+
+
+def test_follow_up_detection():
+    assert is_follow_up("その中で住居に関するものは？") and is_follow_up("Which fields specifically?")
+    assert not is_follow_up("短期借入金の限度額と借入の理由はどう書かれていますか")
+    first = [Turn("user", "留学生の支援について教えて")]
+    assert standalone("大学院の入試制度と定員の考え方は？", first) == "大学院の入試制度と定員の考え方は？"
+
+
+def test_streaming_gives_pieces_then_the_answer(offline: AnswerChain):
+    events = list(offline.stream(Request("短期借入金の限度額はいくら？")))
+    deltas = [e["text"] for e in events if e["type"] == "delta"]
+    assert len(deltas) > 1 and events[-1]["type"] == "answer"
+    assert "".join(deltas) == events[-1]["answer"].text
+
+
+def test_bad_questions_raise_a_clear_error(offline: AnswerChain):
+    with pytest.raises(QueryError, match="empty"):
+        offline.invoke(Request("   "))
+    with pytest.raises(QueryError, match="unknown document"):
+        offline.invoke(Request("留学生", documents=("no-such-plan",)))
+
+
+def test_llm_answer_streams_cites_and_drops_an_unknown_marker(searcher: Searcher, openai_server):
+    openai_server.reply = "短期借入金の限度額は23億円です [1]。また別の話もあります [9]。"
+    chain = llm_chain(searcher, openai_server)
+    events = list(chain.stream(Request("短期借入金の限度額はいくら？")))
+    answer = events[-1]["answer"]
+    assert len([e for e in events if e["type"] == "delta"]) > 1  # the model's stream, passed through
+    assert answer.answerer == "llm:test-model" and answer.found
+    assert answer.removed_markers == [9] and "[9]" not in answer.text
+    assert [c.marker for c in answer.citations] == [1] and answer.citations[0].verified
+    sent = json.dumps(openai_server.requests[-1], ensure_ascii=False)
+    assert "<source" in sent and "23億円" in sent
+
+
+def test_llm_timeout_falls_back_to_the_offline_answer_and_says_so(searcher: Searcher, openai_server):
+    openai_server.reply, openai_server.delay = "遅すぎる回答 [1]", 2.0
+    answer = llm_chain(searcher, openai_server, timeout=0.5).invoke(Request("短期借入金の限度額はいくら？"))
+    assert answer.answerer == "offline" and answer.found and "23億円" in answer.text
+    assert any("オフライン" in n for n in answer.notes)
+
+
+def test_llm_is_not_asked_when_the_plans_do_not_answer(searcher: Searcher, openai_server):
+    answer = llm_chain(searcher, openai_server).invoke(Request("学生寮の家賃は月いくら？"))
+    assert not answer.found and openai_server.requests == []
+
+
+def test_llm_condenses_a_follow_up(searcher: Searcher, openai_server):
+    def reply(body):
+        asked_to_rewrite = "Rewrite the last question" in json.dumps(body, ensure_ascii=False)
+        return "短期借入金を借りる理由は？" if asked_to_rewrite else "理由は事故等への対策です [1]。"
+    openai_server.reply = reply
+    history = (Turn("user", "短期借入金の限度額はいくら？"), Turn("assistant", "23億円です"))
+    answer = llm_chain(searcher, openai_server).invoke(Request("その理由は？", history))
+    assert answer.standalone == "短期借入金を借りる理由は？"
