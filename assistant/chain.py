@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant import llm
 from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
@@ -36,6 +36,7 @@ class Request:
     history: tuple[Turn, ...] = ()
     language: str | None = None  # answer in this language instead of the question's
     documents: tuple[str, ...] = ()  # only these plans
+    top_k: int | None = None  # sections retrieved (default: the configured top_k)
 
 
 class AnswerChain:
@@ -44,10 +45,12 @@ class AnswerChain:
     def __init__(self, searcher: Searcher, chat: BaseChatModel | None = None) -> None:
         self.searcher = searcher
         self.chat = chat
+        # Each step adds its result to the inputs (plain lambdas: RunnablePassthrough.assign
+        # runs its branch on a thread pool, which cost more than the offline answer itself).
         self.runnable: Runnable[dict[str, Any], dict[str, Any]] = (
-            RunnablePassthrough.assign(standalone=RunnableLambda(self._condense))
-            | RunnablePassthrough.assign(retrieved=RunnableLambda(self._retrieve))
-            | RunnableGenerator(self._answer)
+            RunnableLambda(lambda x: {**x, "standalone": self._condense(x)}, name="condense")
+            | RunnableLambda(lambda x: {**x, "retrieved": self._retrieve(x)}, name="retrieve")
+            | RunnableGenerator(self._answer, name="answer")
         )
 
     def stream(self, request: Request) -> Iterator[dict[str, Any]]:
@@ -77,11 +80,11 @@ class AnswerChain:
 
     def _retrieve(self, inputs: dict[str, Any]) -> tuple[Query, list[Hit]]:
         request: Request = inputs["request"]
-        return self.searcher.search(inputs["standalone"], documents=list(request.documents) or None)
+        return self.searcher.search(inputs["standalone"], request.top_k, list(request.documents) or None)
 
     def _answer(self, chunks: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         inputs: dict[str, Any] = {}
-        for chunk in chunks:  # the steps above stream their keys in pieces
+        for chunk in chunks:  # one dict from the steps above; merged in case it comes in pieces
             inputs.update(chunk)
         request: Request = inputs["request"]
         query, hits = inputs["retrieved"]

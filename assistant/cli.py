@@ -381,3 +381,37 @@ def _write(out: Path, name: str, report: dict, text: str) -> None:
     (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out / f"{name}.md").write_text(text, encoding="utf-8")
     click.echo(text)
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; PLAN_ASSISTANT_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 8000; PLAN_ASSISTANT_PORT).")
+@click.option("--no-ui", is_flag=True, help="Serve the API only, without the chat UI at /ui.")
+def serve(host: str | None, port: int | None, no_ui: bool) -> None:
+    """Run the HTTP service: the API (/v1/…, OpenAPI docs at /docs) and the chat UI (/ui).
+
+    Builds the index first when the plans or settings changed. Runs ONE uvicorn worker: the
+    embedded Chroma store is not safe across processes (for several workers, run `chroma run`
+    and set PLAN_ASSISTANT_CHROMA_HOST). Uploads need PLAN_ASSISTANT_ADMIN_KEY.
+    """
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.api.logs import configure
+    from index.build import build_index
+
+    settings = Settings(**{k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    try:
+        manifest, built = build_index(settings, progress=sys.stderr.isatty())
+    except CatalogError as exc:
+        raise click.ClickException(f"cannot read the catalog: {exc}") from None
+    click.echo(f"{'built' if built else 'serving'} index {manifest.key}", err=True)
+    configure()
+    try:
+        app = create_app(settings, mount_ui=not no_ui)
+    except ImportError as exc:
+        click.echo(f"warning: the chat UI is not available ({exc}); serving the API only", err=True)
+        app, no_ui = create_app(settings), True
+    ui = "" if no_ui else f", chat UI at {settings.api_url}/ui"
+    click.echo(f"Plan Assistant on {settings.api_url} (API docs at {settings.api_url}/docs{ui})", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, workers=1, access_log=False, log_config=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.retrieve import Hit, Query
@@ -26,10 +27,10 @@ MAX_QUOTES = 4
 MAX_SECTIONS = 3
 RELATED = 3
 ENGLISH_UNKNOWN_SHARE = 0.5
+JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 TITLE_SHARE = 0.5  # a question term found only in the section's titles counts half
 MAX_ROWS = 5
-NO_VALUE_SHARE = 0.9  # for a question about a number, a sentence without one counts this much
 MAX_GLOSSES = 6  # table rows shown for one table
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関)")
@@ -87,22 +88,26 @@ def concepts(query: Query, glossary: Glossary, idf: Callable[[str], float]) -> l
     question's average known term, so it counts against an answer without swamping it; an
     English one the glossary does not know weighs half that, since most such words are
     verbs and adjectives of the asking, not things the plans would name."""
+    shares: list[float] = []  # how much each group weighs when the plans never use it
     if query.language == "en":
         matches = glossary.to_japanese(query.text)
         groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
-        rest = [w.group().lower() for w in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", query.text)
-                if not any(m.start <= w.start() < m.end for m in matches)]
-        groups += [frozenset({w}) for w in rest if w not in _EN_SCAFFOLD and len(w) > 2]
-        unknown_share = ENGLISH_UNKNOWN_SHARE
+        shares = [1.0] * len(groups)
+        for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", query.text):
+            w = word.group()
+            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
+                continue
+            groups.append(frozenset({w.lower()}))
+            named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
+            shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
         groups = [frozenset({t}) for t in dict.fromkeys(nouns(query.text))]
-        unknown_share = 1.0
-    groups = [g for g in groups if g]
+        shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
     unseen = idf("\0")  # the idf of a term in no passage
     weights = [max(idf(t) for t in g) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
-    return [Concept(g, w if w < unseen else average * unknown_share) for g, w in zip(groups, weights)]
+    return [Concept(g, w if w < unseen else average * share) for g, w, share in zip(groups, weights, shares)]
 
 
 def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], glossary: Glossary,
@@ -125,30 +130,30 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings]  # a heading line restates titles
-        own = set(terms("\n".join((*body, *s.rows))))
-        titles = set(terms("\n".join(s.hit.path)))  # a sentence is about its section's titles, less directly
+        own = _term_set("\n".join((*body, *s.rows)))
+        titles = _term_set("\n".join(s.hit.path))  # a sentence is about its section's titles, less directly
         covered = sum(c.weight * (1.0 if c.terms & own else TITLE_SHARE if c.terms & titles else 0.0) for c in wanted)
         covered += sum(idf(t) for t in extra & own)
         s.coverage = min(1.0, covered / total) if total else 0.0
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
     numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
-    for s in sentences:
-        if numeric and not _has_number(s):
-            s.coverage *= NO_VALUE_SHARE
     sentences.sort(key=lambda s: (-s.coverage, s.rank, s.start))
+    # A question about a number is answered by the best sentence that gives one, or not at all.
+    best = next((s for s in sentences if _has_number(s)), None) if numeric else next(iter(sentences), None)
     asked = question or query.text
     language = language or query.language
-    # A question about a number is not answered by sentences that give none.
-    if not sentences or sentences[0].coverage < FOUND_COVERAGE or (numeric and not _has_number(sentences[0])):
+    if best is None or best.coverage < FOUND_COVERAGE:
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
-        evidence = round(sentences[0].coverage, 3) if sentences else 0.0
+        evidence = round(best.coverage, 3) if best else 0.0
         return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)
+    sentences.remove(best)
+    sentences.insert(0, best)
     chosen = _choose(sentences)
     citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
                  for n, s in enumerate(chosen, start=1)]
-    text = _compose(query, language, numeric, sentences[0], chosen, citations, glossary)
-    return Answer(asked, query.text, language, True, text, citations, evidence=round(sentences[0].coverage, 3))
+    text = _compose(query, language, numeric, best, chosen, citations, glossary)
+    return Answer(asked, query.text, language, True, text, citations, evidence=round(best.coverage, 3))
 
 
 def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
@@ -199,13 +204,19 @@ def _flat(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).strip()
 
 
+@lru_cache(maxsize=50_000)
+def _term_set(text: str) -> frozenset[str]:
+    """The terms of a plan passage: the plans are a fixed text, so each is analysed once."""
+    return frozenset(terms(text))
+
+
 def _has_number(s: _Sentence) -> bool:
     return bool(s.matched_rows or _NUMBER.search(s.text))
 
 
 def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
-    overlap = [len(wanted & set(terms(r.rsplit(":", 1)[0]))) for r in rows]
+    overlap = [len(wanted & _term_set(r.rsplit(":", 1)[0])) for r in rows]
     best = max(overlap, default=0)
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
 

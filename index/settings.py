@@ -30,3 +30,17 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(3000, ge=200, description="Most o200k tokens of plan text put before the model.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of the prompt files.")
 
+    # --- the HTTP service (assistant/api) ---
+    host: str = Field("127.0.0.1", description="Address the service listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
+    api_url: str | None = Field(None, description="The service's own base URL, for the UI it serves (default http://host:port).")
+    admin_key: str | None = Field(None, description="X-API-Key for uploading and deleting plans; unset disables both.")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest plan file accepted by upload.")
+    log_questions: bool = Field(False, description="Write users' questions to the service log (off: only their length).")
+
+    def model_post_init(self, context: object, /) -> None:
+        """Default the service URL from host and port; a wildcard address is reached on loopback."""
+        if self.api_url is None:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            host = f"[{host}]" if ":" in host else host
+            self.api_url = f"http://{host}:{self.port}"

@@ -1,0 +1,60 @@
+"""The FastAPI app: the routers, the middleware, and the service loaded once per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api import errors
+from assistant.api.metrics import Metrics
+from assistant.api.middleware import RequestContext
+from assistant.api.routers import ask, chat, documents, health
+from assistant.api.service import Service
+from index.settings import Settings
+
+DESCRIPTION = """Ask university plans (中期計画, 国際戦略) in Japanese or English; answers quote the
+plans' own words with their own section numbers, every quote checked against the plan text.
+
+- `POST /v1/ask`, `POST /v1/ask/stream` (server-sent events): questions, with the conversation so far.
+- `GET /v1/documents`, `/v1/documents/{id}/outline`, `/v1/sections/{id}`: the plans themselves.
+- `POST /v1/chat/completions`: the same answers for any OpenAI-compatible client (model `plan-assistant`).
+- `POST`/`DELETE /v1/documents`: add or remove a plan (header `X-API-Key`), re-indexed at once.
+"""
+
+
+def create_app(settings: Settings | None = None, mount_ui: bool = False) -> FastAPI:
+    """The service. The index is opened at startup (in the lifespan), not here, so creating an
+    app is cheap; with no index the app still starts, and says so on /readyz and with 503s."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    service = Service(settings, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(service.load)  # seconds of blocking work: keep the loop free
+        yield
+
+    app = FastAPI(title="Plan Assistant", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.service = service
+    errors.install(app)
+    app.add_middleware(RequestContext, metrics=metrics, upload_limit=settings.max_upload_bytes)
+    for module in (ask, documents, chat, health):
+        app.include_router(module.router)
+    if mount_ui:
+        _mount_ui(app, settings)
+    return app
+
+
+def _mount_ui(app: FastAPI, settings: Settings) -> None:
+    """The Gradio chat UI at /ui; it talks to this same service over HTTP (settings.api_url)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio
+    from ui.app import build_ui
+
+    gradio.mount_gradio_app(app, build_ui(settings.api_url or ""), path="/ui")

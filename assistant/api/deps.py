@@ -1,0 +1,55 @@
+"""Dependencies: the settings, the service state, the loaded engine, the admin key."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+
+from assistant.api.metrics import Metrics
+from assistant.api.service import Engine, Service
+from index.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServiceDep = Annotated[Service, Depends(get_service)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def get_engine(service: ServiceDep) -> Engine:
+    """The loaded index and chain, taken once per request (a rebuild may swap them meanwhile).
+    A missing index is the server's state, not the caller's fault: 503."""
+    engine = service.engine
+    if engine is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, service.not_ready)
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def require_admin(settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
+    """Uploads and deletes change what everyone is answered from: they need the admin key,
+    and are off entirely when none is configured."""
+    if not settings.admin_key:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "uploads are disabled: no admin key is configured (set PLAN_ASSISTANT_ADMIN_KEY)")
+    if x_api_key is None or not secrets.compare_digest(x_api_key.encode(), settings.admin_key.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong X-API-Key",
+                            headers={"WWW-Authenticate": "X-API-Key"})
+
+
+AdminDep = Depends(require_admin)

@@ -1,0 +1,1 @@
+"""One router per resource: answers, documents, the OpenAI-compatible chat, health."""

@@ -1,0 +1,86 @@
+"""The plans: list, outline, one section; upload and delete (admin key)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, UploadFile, status
+
+from assistant.api import schemas
+from assistant.api.deps import AdminDep, ServiceDep
+from assistant.api.service import PlanError, Service
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+_ADMIN_ERRORS = {401: {"description": "Wrong or missing X-API-Key"}, 403: {"description": "Uploads are disabled"}}
+
+
+def _indexed(service: Service) -> set[str]:
+    return set(service.engine.searcher.documents) if service.engine else set()
+
+
+@router.get("/documents", response_model=schemas.DocumentList)
+def list_documents(service: ServiceDep) -> schemas.DocumentList:
+    """The plans, with their titles and how many sections and chunks each has."""
+    library, indexed = service.library, _indexed(service)
+    docs = [library.document_out(d, indexed) for d in library.documents.values()]
+    return schemas.DocumentList(documents=docs, count=len(docs))
+
+
+@router.get("/documents/{document_id}/outline", response_model=schemas.Outline,
+            responses={404: {"description": "Unknown document"}})
+def outline(document_id: str, service: ServiceDep) -> schemas.Outline:
+    """The plan's own section tree, nested."""
+    try:
+        return service.library.outline(service.library.document(document_id))
+    except KeyError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, exc.args[0]) from None
+
+
+@router.get("/sections/{section_id}", response_model=schemas.SectionOut,
+            responses={404: {"description": "Unknown section"}})
+def section(section_id: str, service: ServiceDep) -> schemas.SectionOut:
+    """One section (id as in citations, e.g. `ynu-midterm-2004:8.1`): its label, path, text and lines."""
+    try:
+        doc, s = service.library.section(section_id)
+    except KeyError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, exc.args[0]) from None
+    return service.library.section_out(doc, s)
+
+
+@router.post("/documents", response_model=schemas.UploadOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[AdminDep],
+             responses={**_ADMIN_ERRORS, 409: {"description": "The document exists"},
+                        413: {"description": "Too large"}, 415: {"description": "Unsupported file type"},
+                        422: {"description": "The file cannot be read"}})
+def upload(file: Annotated[UploadFile, File(description="A plan: .txt, .md, .pdf, .docx or .html")],
+           service: ServiceDep) -> schemas.UploadOut:
+    """Add a plan and rebuild the index (a few seconds; one rebuild at a time). The document id
+    comes from the catalog, or else from the file name. A failed rebuild undoes the upload."""
+    limit = service.settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise PlanError(413, f"the file is larger than the limit of {limit} bytes")
+        document_id, manifest = service.add_plan(file.filename or "", data)
+    except PlanError as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    library = service.library
+    return schemas.UploadOut(document=library.document_out(library.documents[document_id], _indexed(service)),
+                             index=_index_info(service, manifest))
+
+
+@router.delete("/documents/{document_id}", response_model=schemas.DeleteOut, dependencies=[AdminDep],
+               responses={**_ADMIN_ERRORS, 404: {"description": "Unknown document"},
+                          409: {"description": "The only document"}})
+def delete(document_id: str, service: ServiceDep) -> schemas.DeleteOut:
+    """Remove a plan's file and rebuild the index without it."""
+    try:
+        manifest = service.remove_plan(document_id)
+    except PlanError as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    return schemas.DeleteOut(deleted=document_id, index=_index_info(service, manifest))
+
+
+def _index_info(service: Service, manifest) -> schemas.IndexInfo:
+    return schemas.IndexInfo(key=manifest.key, seconds=manifest.seconds, documents=len(service.library.documents))

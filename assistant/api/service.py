@@ -1,0 +1,180 @@
+"""What the app serves: the index, the answering chain and the parsed plans, swapped whole.
+
+Loaded once at startup. An upload or a delete changes the plans folder, rebuilds the index
+and swaps in a new `Engine` and `Library`; requests already running keep the ones they
+took (the previous build is kept on disk by `index.build`). One lock serialises rebuilds.
+If a rebuild fails, the plans folder is put back as it was and the old index stays served.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant import llm
+from assistant.api.library import Library
+from assistant.api.logs import log
+from assistant.api.metrics import Metrics
+from assistant.chain import AnswerChain
+from assistant.retrieve import Searcher
+from index.build import IndexNotReady, Manifest, build_index, current_build
+from index.catalog import CATALOG_FILE, CatalogError, entry_for, read_catalog
+from index.chunk import chunk_document
+from index.corpus import parse_document
+from index.load import SUPPORTED_SUFFIXES, LoadError, load_bytes
+from index.settings import Settings
+
+_UNSAFE = re.compile(r"[^\w.\-() ]")  # \w is Unicode-aware: Japanese file names stay readable
+
+
+class PlanError(Exception):
+    """An upload or delete that cannot be done; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One loaded index and the chain answering over it."""
+
+    searcher: Searcher
+    chain: AnswerChain
+
+    @property
+    def key(self) -> str:
+        return self.searcher.key
+
+    @classmethod
+    def open(cls, settings: Settings) -> Engine:
+        searcher = Searcher(settings)
+        return cls(searcher, AnswerChain(searcher, llm.chat_model(settings)))
+
+
+class Service:
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.engine: Engine | None = None
+        self.reason: str | None = "the index has not been loaded yet"
+        self.library = Library()
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Open the live index and parse the plans; a missing index leaves the service up but not ready."""
+        self.library = Library.read(self.settings)
+        try:
+            self.engine, self.reason = Engine.open(self.settings), None
+        except IndexNotReady as exc:
+            self.engine, self.reason = None, str(exc)
+            log.warning("index not ready: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - any failure to open: serve health and say why
+            self.engine, self.reason = None, f"the index cannot be opened ({type(exc).__name__}: {exc})"
+            log.exception("index cannot be opened")
+
+    @property
+    def not_ready(self) -> str:
+        """Why no question can be answered, and what to do about it."""
+        reason = self.reason or "the index is not loaded"
+        command = "plan-assistant index build" + (" --force" if "--force" in reason else "")
+        reason = re.split(r":\s*(?:re)?build (?:it )?with `", reason)[0]  # the command is said once, below
+        return f"the index is not ready ({reason}); run `{command}`"
+
+    # --- uploads and deletes ------------------------------------------------------------
+
+    def add_plan(self, filename: str, data: bytes) -> tuple[str, Manifest]:
+        """Check, save and index a plan file; return its document id and the new build's manifest."""
+        name = safe_name(filename)
+        if len(data) > self.settings.max_upload_bytes:
+            raise PlanError(413, f"the file is {len(data)} bytes; the limit is {self.settings.max_upload_bytes}")
+        try:
+            loaded = load_bytes(data, name)
+        except LoadError as exc:
+            raise PlanError(422, str(exc)) from None
+        with self._lock:
+            plans = self.settings.plans_dir
+            try:
+                entry = entry_for(Path(name), read_catalog(plans))
+            except CatalogError as exc:
+                raise PlanError(500, f"the plans catalog cannot be read ({exc}); fix it before uploading") from None
+            if (plans / name).exists():
+                raise PlanError(409, f"a file named '{name}' is already in the plans; delete its document first")
+            if entry.id in self.library.documents:
+                raise PlanError(409, f"document '{entry.id}' already exists; delete it first to replace it")
+            doc = parse_document(loaded, entry)
+            if not chunk_document(doc, self.settings.chunk_max_tokens):
+                raise PlanError(422, f"{name}: no text to index")
+            partial = plans / f".{name}.upload"  # hidden: never read by a build until renamed
+            partial.write_bytes(data)
+            os.replace(partial, plans / name)
+            try:
+                manifest = self._rebuild()
+            except Exception as exc:
+                (plans / name).unlink(missing_ok=True)
+                self._recover(exc)
+                raise PlanError(500, f"the index could not be rebuilt ({type(exc).__name__}: {exc}); "
+                                     "the upload was undone and the previous index is still served") from exc
+            if entry.id not in self.library.documents:  # parsed above, so only a changed folder gets here
+                log.warning("uploaded %s but document %s is not in the rebuilt corpus", name, entry.id)
+            return entry.id, manifest
+
+    def remove_plan(self, document_id: str) -> Manifest:
+        """Delete a plan's file and rebuild; on failure the file is put back."""
+        with self._lock:
+            doc = self.library.documents.get(document_id)
+            if doc is None:
+                raise PlanError(404, f"unknown document '{document_id}' (known: {', '.join(self.library.documents) or 'none'})")
+            if len(self.library.documents) == 1:
+                raise PlanError(409, f"'{document_id}' is the only document; upload another before deleting it")
+            path = self.settings.plans_dir / doc.source
+            aside = path.with_name(f".{path.name}.deleted")  # hidden, kept until the rebuild succeeds
+            os.replace(path, aside)
+            try:
+                manifest = self._rebuild()
+            except Exception as exc:
+                os.replace(aside, path)
+                self._recover(exc)
+                raise PlanError(500, f"the index could not be rebuilt ({type(exc).__name__}: {exc}); "
+                                     "the document was kept and the previous index is still served") from exc
+            aside.unlink(missing_ok=True)
+            return manifest
+
+    def _rebuild(self) -> Manifest:
+        manifest, _ = build_index(self.settings, progress=False)
+        engine, library = Engine.open(self.settings), Library.read(self.settings)
+        self.engine, self.library, self.reason = engine, library, None
+        self.metrics.rebuilds.labels(result="ok").inc()
+        log.info("index rebuilt: %s (%s documents, %.2f s)", manifest.key, len(library.documents), manifest.seconds)
+        return manifest
+
+    def _recover(self, exc: Exception) -> None:
+        """After a failed rebuild with the plans folder restored: if the failed build was already
+        switched in, build the restored plans again, so what is live matches what is served."""
+        self.metrics.rebuilds.labels(result="failed").inc()
+        log.error("index rebuild failed: %s: %s", type(exc).__name__, exc)
+        served = self.engine.key if self.engine else None
+        live = current_build(self.settings.data_dir)
+        if served is None or (live and live.startswith(f"{served}-")):
+            return  # nothing was switched in: the old build is still the live one
+        try:
+            self._rebuild()
+        except Exception:  # noqa: BLE001 - the old engine stays in memory and keeps answering
+            log.exception("rebuilding the restored plans failed too")
+
+
+def safe_name(filename: str | None) -> str:
+    """A plan file name that stays inside the plans folder and that a build will read."""
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise PlanError(415, f"unsupported file type '{suffix or name or '(none)'}' (supported: {supported})")
+    name = _UNSAFE.sub("_", name)
+    if name.startswith(".") or len(name) > 200 or name == CATALOG_FILE or Path(name).stem.lower() in ("", "readme"):
+        raise PlanError(422, f"'{filename}' cannot be used as a plan file name")
+    return name
