@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install clean
+.PHONY: serve test install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +17,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The service (FastAPI + Gradio) is not built yet: until it is, `serve` builds the index if it
-# is missing or stale and opens the search prompt, the best available main job.
+# The service on http://127.0.0.1:8000 (API under /v1, docs at /docs, chat UI at /ui); it builds
+# the index first if it is missing or stale. PLAN_ASSISTANT_HOST / _PORT change where it listens.
 serve: install
-	$(BIN)/plan-assistant index build
-	$(BIN)/plan-assistant search
+	$(BIN)/plan-assistant serve
 
-test: install
+# Debian's Chromium for the browser test (Playwright's own download is not reachable). Needs
+# root; elsewhere the browser test is skipped and says how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+		|| echo "chromium not installed: the browser test will be skipped (apt-get install chromium chromium-driver)"; }
+
+# The tests, then the regression gate: the evaluation set on the offline default, against the
+# stored baseline (exit 1 when a metric falls; questions that passed before and fail now are listed).
+test: install browser
 	$(BIN)/python -m pytest
+	$(BIN)/plan-assistant eval all --baseline eval/baseline.json
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

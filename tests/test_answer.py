@@ -88,7 +88,7 @@ def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain
     assert answer.found and answer.citations[0].label == "Ⅶ-2"
     english = offline.invoke(Request("And why would it be needed?",
                                      (Turn("user", "What is the limit on short-term borrowing?"),)))
-    assert english.found and "Ⅶ-2" in [c.label for c in english.citations]
+    assert english.found and english.citations[0].label == "Ⅶ-2"
 
 
 def test_follow_up_detection():
