@@ -59,3 +59,18 @@ def test_retrieval_does_not_regress(searcher, corpus):
     report = evaluate(searcher, corpus, QUESTIONS)
     baseline = json.loads((EVAL_DIR / "baseline.json").read_text(encoding="utf-8"))
     assert regressions(report, baseline) == []
+
+
+def test_follow_ups_are_paired_and_their_phrases_in_their_sections(corpus):
+    from eval.answers import load_conversations
+    from eval.retrieval import relevant_spans
+
+    conversations = load_conversations()
+    assert len(conversations) >= 20 and len({c.id for c in conversations}) == len(conversations)
+    pairs = Counter(c.pair for c in conversations)
+    assert all(n == 2 for n in pairs.values())
+    assert sum(c.document == "tohoku-intl-strategy" for c in conversations) >= 6
+    for c in conversations:
+        assert c.history and c.question and c.sections, c.id
+        texts = ["".join(corpus.document(d).text[a:b].split()) for d, a, b in relevant_spans(corpus, c)]
+        assert any("".join(c.phrase.split()) in t for t in texts), c.id
