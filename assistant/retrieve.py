@@ -123,7 +123,8 @@ class Searcher:
         allowed = set(documents) if documents else None
         keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES)
                    if allowed is None or self.chunks[i].document_id in allowed]
-        vector = store.query(self.collection, self.embedding([query.vector_text])[0].tolist(), CANDIDATES, documents)
+        vector = store.query(self.collection, self.embedding([query.vector_text])[0].tolist(),
+                             min(CANDIDATES, len(self.chunks)), documents)
         if not keyword and (isinstance(self.embedding, HashingEmbedding) or not vector or vector[0][1] < MIN_VECTOR_ONLY):
             return query, []  # nothing in the plans shares the question's words
         scores: dict[str, float] = {}

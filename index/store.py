@@ -67,8 +67,9 @@ def open_collection(api: ClientAPI, name: str, ef: EmbeddingFunction[Documents])
 def query(
     collection: Collection, embedding: list[float], k: int, documents: list[str] | None
 ) -> list[tuple[str, float]]:
-    """Ids and cosine similarities of the k nearest chunks, optionally within some documents."""
-    k = min(k, collection.count())
+    """Ids and cosine similarities of the k nearest chunks, optionally within some documents.
+
+    `k` must not exceed the collection's size: the caller knows it (counting costs a round trip)."""
     if k <= 0:
         return []
     where = {"document_id": {"$in": documents}} if documents else None
