@@ -22,11 +22,12 @@ install: $(STAMP)
 serve: install
 	$(BIN)/plan-assistant serve
 
-# Debian's Chromium for the browser test (Playwright's own download is not reachable). Needs
-# root; elsewhere the browser test is skipped and says how to install it.
+# Debian's Chromium for the browser test (Playwright's own download is not reachable), and a
+# Japanese font for its screenshot. Needs root; elsewhere the browser test is skipped and says
+# how to install it.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/ipafont-gothic ]; } || { [ "$$(id -u)" = 0 ] && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic; } \
 		|| echo "chromium not installed: the browser test will be skipped (apt-get install chromium chromium-driver)"; }
 
 # The tests, then the regression gate: the evaluation set on the offline default, against the

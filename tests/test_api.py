@@ -8,6 +8,7 @@ the real plans/ and data/ are never touched.
 from __future__ import annotations
 
 import json
+import re
 import logging
 import shutil
 import socket
@@ -29,7 +30,7 @@ from index.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "test-admin-key"
 QUESTION = "短期借入金の限度額は？"
-EARLIER, FOLLOW_UP = "What is the short-term borrowing limit?", "Why might it be needed?"
+EARLIER, FOLLOW_UP = "What is the short-term borrowing limit?", "And how much is it exactly?"
 UNIQUE_WORD = "クオッカ"  # in no bundled plan: only the uploaded one can answer about it
 NEW_PLAN = """ペンギン観測計画
 
@@ -508,24 +509,14 @@ def test_concurrent_questions_on_a_live_server(live_server):
 
 # --- the UI mount and the serve command ----------------------------------------------------------
 
-def test_create_app_mounts_the_ui(settings, monkeypatch):
-    import gradio
-
-    calls: list[str] = []
-
-    def build_ui(api_url: str) -> gradio.Blocks:
-        calls.append(api_url)
-        with gradio.Blocks() as blocks:
-            gradio.Markdown("fake plan assistant ui")
-        return blocks
-
-    fake = types.ModuleType("ui.app")
-    fake.build_ui = build_ui  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ui.app", fake)
+def test_create_app_mounts_the_ui_with_nothing_remote(settings):
     with TestClient(create_app(settings, mount_ui=True)) as c:
-        assert calls == [settings.api_url] == ["http://127.0.0.1:8000"]
         page = c.get("/ui/")
-        assert page.status_code == 200 and "gradio" in page.text.lower()
+        assert page.status_code == 200 and "Plan Assistant" in page.text
+        loaded = re.findall(r'(?:src|href)="(https?://[^"]+)"', page.text)  # what a browser would fetch
+        assert all(u.startswith("http://testserver") for u in loaded), loaded
+        config = c.get("/ui/config").text
+        assert not [x for x in (page.text, config) if "fonts.googleapis" in x or "fonts.gstatic" in x]
     with TestClient(create_app(settings)) as c:
         assert c.get("/ui/").status_code == 404
 

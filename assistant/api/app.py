@@ -55,6 +55,7 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
     """The Gradio chat UI at /ui; it talks to this same service over HTTP (settings.api_url)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio
-    from ui.app import build_ui
+    from ui.app import THEME, build_ui
 
-    gradio.mount_gradio_app(app, build_ui(settings.api_url or ""), path="/ui")
+    gradio.mount_gradio_app(app, build_ui(settings.api_url or ""), path="/ui", theme=THEME, ssr_mode=False,
+                            footer_links=[])
