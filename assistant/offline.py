@@ -32,6 +32,8 @@ CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 TITLE_SHARE = 0.5  # a question term found only in the section's titles counts half
 MAX_ROWS = 5
 MAX_GLOSSES = 6  # table rows shown for one table
+OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
+                "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関)")
 _NUMBER_QUESTION = re.compile(
@@ -143,6 +145,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     best = next((s for s in sentences if _has_number(s)), None) if numeric else next(iter(sentences), None)
     asked = question or query.text
     language = language or query.language
+    if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
+        return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
     if best is None or best.coverage < FOUND_COVERAGE:
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
         evidence = round(best.coverage, 3) if best else 0.0

@@ -145,3 +145,8 @@ def test_llm_condenses_a_follow_up(searcher: Searcher, openai_server):
     history = (Turn("user", "短期借入金の限度額はいくら？"), Turn("assistant", "23億円です"))
     answer = llm_chain(searcher, openai_server).invoke(Request("その理由は？", history))
     assert answer.standalone == "短期借入金を借りる理由は？"
+
+
+def test_a_question_in_another_script_is_told_which_languages_work(offline: AnswerChain):
+    answer = offline.invoke(Request("Что говорит план о студентах?"))
+    assert not answer.found and answer.language == "en" and "Japanese or English" in answer.text
