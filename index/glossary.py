@@ -140,6 +140,17 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+def _stems(word: str) -> list[str]:
+    """Base forms a verb form may have: budgeted → budget, reduced → reduce, planned → plan,
+    funding → fund. Only tried for a word the glossary lacks as written."""
+    out = []
+    for suffix in ("ed", "ing"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            out += [base, base + "e"] + ([base[:-1]] if base[-1] == base[-2] else [])
+    return out
+
+
 def fold_word(word: str) -> str:
     """The form under which an English word is compared (see the module docstring)."""
     word = unicodedata.normalize("NFKC", word)
@@ -239,10 +250,13 @@ class Glossary:
         """
         words = _words(english_text)
         keys = [w for w, _, _ in words]
+        # A word the glossary lacks as written may be a verb form of one it has (budgeted → budget).
+        single = {i: next(s for s in _stems(k) if (s,) in self._phrases)
+                  for i, k in enumerate(keys) if (k,) not in self._phrases and any((s,) in self._phrases for s in _stems(k))}
         candidates: list[tuple[int, int]] = []  # (first word, number of words)
         for i in range(len(words)):
             for n in range(min(self._max_words, len(words) - i), 0, -1):
-                if tuple(keys[i : i + n]) in self._phrases:
+                if tuple(keys[i : i + n]) in self._phrases or (n == 1 and i in single):
                     candidates.append((i, n))
         candidates.sort(key=lambda c: (-c[1], c[0]))
         taken = [False] * len(words)
@@ -254,7 +268,8 @@ class Glossary:
         matches = []
         for i, n in sorted(chosen):
             start, end = words[i][1], words[i + n - 1][2]
-            matches.append(Match(english_text[start:end], self._phrases[tuple(keys[i : i + n])], start, end))
+            key = tuple(keys[i : i + n])
+            matches.append(Match(english_text[start:end], self._phrases.get(key) or self._phrases[(single[i],)], start, end))
         return matches
 
     def gloss(self, japanese_text: str) -> list[Entry]:

@@ -220,3 +220,12 @@ def test_custom_file_and_reload(tmp_path):
     g2 = load_glossary(path)  # edited file is read again
     assert len(g2) == 2
     assert ja_terms(g2, "credit") == {"単位"}
+
+
+def test_verb_forms_fall_back_to_their_base_word_only_when_unknown():
+    from index.glossary import load_glossary
+
+    glossary = load_glossary()
+    assert any("予算" in m.ja_terms for m in glossary.to_japanese("How much is budgeted for it?"))
+    building = glossary.to_japanese("the new building")
+    assert building and building[0].phrase_en == "building"  # known as written: not read as "build"
