@@ -31,7 +31,8 @@ JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuse
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 TITLE_SHARE = 0.5  # a question term found only in the section's titles counts half
 MAX_ROWS = 5
-MAX_GLOSSES = 6  # table rows shown for one table
+MAX_GLOSSES = 6
+MIN_GLOSSES = 2  # table rows shown for one table
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
@@ -278,8 +279,13 @@ def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen
         lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
-        wanted = set(terms(query.keyword_text))
-        entries = sorted(glossary.gloss(shown), key=lambda e: not (wanted & set(terms(e.ja))))[:MAX_GLOSSES]
+        # The key terms are those the question asked about, as quoted; other glossary terms of the
+        # quotes only when there are few (scanning the whole glossary costs more than the answer).
+        asked = [glossary.get(ja) for ja in query.added_terms if ja in shown]
+        entries = list(dict.fromkeys(e for e in asked if e))
+        if len(entries) < MIN_GLOSSES:
+            entries += [e for e in glossary.gloss(shown) if e not in entries]
+        entries = entries[:MAX_GLOSSES]
         if entries:
             lines += ["", "Key terms: " + "; ".join(f"{e.ja} = {e.gloss}" for e in entries)]
     return "\n".join(lines)
