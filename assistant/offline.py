@@ -200,9 +200,14 @@ def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
     return sorted(chosen, key=lambda s: (sections.index(s.hit.section_id), s.start))
 
 
+_NOT_WORDS = re.compile(r"[\s\d０-９.．、,，。()（）〔〕［］\[\]「」①-⑳Ⅰ-Ⅻ\-]")
+
+
+@lru_cache(maxsize=50_000)
 def _squash(text: str) -> str:
-    """Text without markers, brackets, punctuation and spaces, to compare headings with titles."""
-    return re.sub(r"[\s\d０-９.．、,，。()（）〔〕［］\[\]「」①-⑳Ⅰ-Ⅻ\-]", "", text)
+    """Text without markers, brackets, punctuation and spaces, to compare headings with titles
+    (of plan lines and titles, a fixed text: each is squashed once)."""
+    return _NOT_WORDS.sub("", text)
 
 
 def _flat(text: str) -> str:

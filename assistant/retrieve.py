@@ -27,6 +27,7 @@ from index.embed import HashingEmbedding, embedding_function
 from index.glossary import Glossary, load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
+from index.vectors import EXACT_MAX, ExactVectors
 
 RRF_K = 60
 CANDIDATES = 50
@@ -102,6 +103,7 @@ class Searcher:
             self.keyword = KeywordIndex.load(folder / "keyword")
             api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
             self.collection: Collection = store.open_collection(api, manifest.collection, self.embedding)
+            self.vectors = ExactVectors.read(self.collection) if len(self.chunks) <= EXACT_MAX else None
         except (KeywordIndexError, ChromaError, ValueError) as exc:
             raise IndexNotReady(f"index build {folder.name} cannot be opened ({exc}): "
                                 "rebuild with `plan-assistant index build --force`") from exc
@@ -123,8 +125,10 @@ class Searcher:
         allowed = set(documents) if documents else None
         keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES)
                    if allowed is None or self.chunks[i].document_id in allowed]
-        vector = store.query(self.collection, self.embedding([query.vector_text])[0].tolist(),
-                             min(CANDIDATES, len(self.chunks)), documents)
+        embedding = self.embedding([query.vector_text])[0].tolist()
+        k_vector = min(CANDIDATES, len(self.chunks))
+        vector = (self.vectors.nearest(embedding, k_vector, documents) if self.vectors is not None
+                  else store.query(self.collection, embedding, k_vector, documents))
         if not keyword and (isinstance(self.embedding, HashingEmbedding) or not vector or vector[0][1] < MIN_VECTOR_ONLY):
             return query, []  # nothing in the plans shares the question's words
         scores: dict[str, float] = {}

@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
@@ -270,14 +271,21 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     parts of speech in ``drop``); numbers and English words are kept (lowercase). Any length
     of input is accepted.
     """
+    return list(_terms(text, drop))
+
+
+@lru_cache(maxsize=256)
+def _terms(text: str, drop: frozenset[str]) -> tuple[str, ...]:
+    """terms() of a text, remembered: several steps of one answer analyse its question. Small on
+    purpose: enough for the answers in flight, too small to answer a repeated question from memory."""
     out: list[str] = []
     normalized = normalize(text)
     if not normalized.strip():
-        return out
+        return ()
     for piece in _pieces(normalized):
         if piece.strip():
             _terms_of_piece(piece, out, drop)
-    return out
+    return tuple(out)
 
 
 def nouns(text: str) -> list[str]:
