@@ -36,9 +36,10 @@ MIN_GLOSSES = 2  # table rows shown for one table
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
-_NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関)")
+_NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
+                     r"点|回|倍|割|単位|個|日|時間|歳)")
 _NUMBER_QUESTION = re.compile(
-    r"いくら|何人|何名|何件|何校|何か国|何億|何円|何パーセント|何%|何％|金額|額は|人数|定員|限度|上限|目標値|割合|"
+    r"いくら|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|目標値|割合|"
     r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b",
     re.IGNORECASE,
 )

@@ -27,6 +27,7 @@ from index.embed import HashingEmbedding, embedding_function
 from index.glossary import Glossary, load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
+from index.thesaurus import Thesaurus, load_thesaurus
 from index.vectors import EXACT_MAX, ExactVectors
 
 RRF_K = 60
@@ -74,14 +75,19 @@ def detect_language(text: str) -> str:
     return "en" if _LATIN.search(text) else "other"
 
 
-def prepare(text: str, glossary: Glossary, max_chars: int) -> Query:
-    """Validate the question and say what each search will look for."""
+def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int) -> Query:
+    """Validate the question and say what each search will look for: a Japanese question with
+    the plan terms its everyday words stand for, an English one through the glossary."""
     text = (text or "").strip()
     if not text:
         raise QueryError("the question is empty")
     if len(text) > max_chars:
         raise QueryError(f"the question is {len(text)} characters long; the limit is {max_chars}")
     language = detect_language(text)
+    if language == "ja":
+        added = thesaurus.plan_terms(text)
+        searched = " ".join((text, *added))
+        return Query(text, language, searched, searched, added)
     if language != "en":
         return Query(text, language, text, text)
     japanese = tuple(dict.fromkeys(ja for m in glossary.to_japanese(text) for ja in m.ja_terms))
@@ -107,7 +113,8 @@ class Searcher:
         except (KeywordIndexError, ChromaError, ValueError) as exc:
             raise IndexNotReady(f"index build {folder.name} cannot be opened ({exc}): "
                                 "rebuild with `plan-assistant index build --force`") from exc
-        self.glossary = load_glossary()
+        self.thesaurus = load_thesaurus()
+        self.glossary = self.thesaurus.extend(load_glossary())
         self._title_terms = {c.section_id: set(terms(" ".join(c.path))) for c in self.chunks.values()}
 
     @property
@@ -115,7 +122,7 @@ class Searcher:
         return sorted({c.document_id for c in self.chunks.values()})
 
     def search(self, question: str, k: int | None = None, documents: list[str] | None = None) -> tuple[Query, list[Hit]]:
-        query = prepare(question, self.glossary, self.settings.max_question_chars)
+        query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars)
         unknown = set(documents or ()) - set(self.documents)
         if unknown:
             raise QueryError(f"unknown document(s): {', '.join(sorted(unknown))}")

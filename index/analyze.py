@@ -229,6 +229,17 @@ def _number_tokens(surface: str, normalized_form: str) -> list[str]:
 
 
 def _terms_of_piece(piece: str, out: list[str], drop: frozenset[str] = DROP_POS) -> None:
+    for pos, tokens in _words_of_piece(piece):
+        if pos not in drop:
+            out.extend(tokens)
+
+
+@lru_cache(maxsize=256)
+def _words_of_piece(piece: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The words of ``piece`` as (part of speech, tokens), stopwords left out. One Sudachi pass
+    serves every choice of parts of speech to drop: an answer analyses its question for its
+    terms and for its nouns. The cache is small on purpose: enough for the answers in flight,
+    too small to answer a repeated question from memory."""
     morphemes = _tokenizer().tokenize(piece)
     # English words Sudachi cuts into morphemes (B-U-B → B, -, U, -, B) are taken whole,
     # as long as the word starts and ends on morpheme boundaries.
@@ -239,6 +250,7 @@ def _terms_of_piece(piece: str, out: list[str], drop: frozenset[str] = DROP_POS)
         word = match.group()
         if word[0].isalpha() and match.start() in starts and match.end() in ends:
             words[match.start()] = (match.end(), word)
+    out: list[tuple[str, tuple[str, ...]]] = []
     skip_until = -1
     for m in morphemes:
         begin = m.begin()
@@ -246,14 +258,12 @@ def _terms_of_piece(piece: str, out: list[str], drop: frozenset[str] = DROP_POS)
             continue
         if begin in words:
             skip_until, word = words[begin]
-            out.extend(_ascii_tokens(word))
+            out.append(("", tuple(_ascii_tokens(word))))  # no part of speech: never dropped
             continue
-        pos = m.part_of_speech()
-        if pos[0] in drop:
-            continue
+        pos = m.part_of_speech()[:2]
         surface = m.surface()
         if pos[1] == "数詞":
-            out.extend(_number_tokens(surface, m.normalized_form()))
+            out.append((pos[0], tuple(_number_tokens(surface, m.normalized_form()))))
             continue
         if surface.isascii():
             token = surface.lower()
@@ -261,7 +271,8 @@ def _terms_of_piece(piece: str, out: list[str], drop: frozenset[str] = DROP_POS)
             token = m.normalized_form().lower()
         if token in STOPWORDS or not _WORD_CHAR.search(token):
             continue
-        out.append(token)
+        out.append((pos[0], (token,)))
+    return tuple(out)
 
 
 def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
@@ -271,21 +282,14 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     parts of speech in ``drop``); numbers and English words are kept (lowercase). Any length
     of input is accepted.
     """
-    return list(_terms(text, drop))
-
-
-@lru_cache(maxsize=256)
-def _terms(text: str, drop: frozenset[str]) -> tuple[str, ...]:
-    """terms() of a text, remembered: several steps of one answer analyse its question. Small on
-    purpose: enough for the answers in flight, too small to answer a repeated question from memory."""
     out: list[str] = []
     normalized = normalize(text)
     if not normalized.strip():
-        return ()
+        return out
     for piece in _pieces(normalized):
         if piece.strip():
             _terms_of_piece(piece, out, drop)
-    return tuple(out)
+    return out
 
 
 def nouns(text: str) -> list[str]:

@@ -1,0 +1,128 @@
+"""Thesaurus: the words users say for the plans' own terms, in Japanese and English.
+
+New staff write 「キャップ制」 where the plan writes 「履修単位の上限設定」, and researchers write
+"honours" where it writes 「顕彰」; keyword search misses both, and no model is available offline
+to bridge them. ``index/data/thesaurus.tsv`` (columns ``term``, ``ja``, ``en``) lists, for a
+term found verbatim in a plan, the everyday Japanese words (``ja``) and the English words
+(``en``) a user may use instead, each column separated by `` | ``. It was written from the plan
+texts alone, blind to the evaluation questions, so the evaluation measures what it adds.
+
+* :meth:`Thesaurus.plan_terms` finds the Japanese variants in a question (leftmost longest, no
+  overlaps, NFKC-folded) and gives the plan terms they stand for, to be searched with it.
+* :meth:`Thesaurus.extend` adds the English variants to the bilingual glossary as renderings
+  of the term, so an English question reaches it as any glossary phrase does.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.glossary import EN_SEPARATOR, Entry, Glossary, phrase_key
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
+HEADER = ("term", "ja", "en")
+MIN_VARIANT_CHARS = 2  # a one-character variant would be found inside unrelated words
+
+
+class ThesaurusError(ValueError):
+    """The thesaurus file is malformed; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Thesaurus:
+    ja: dict[str, tuple[str, ...]]  # a user's Japanese word (NFKC) → the plan terms it stands for
+    en: dict[str, tuple[str, ...]]  # a plan term → English words for it
+
+    def plan_terms(self, question: str) -> tuple[str, ...]:
+        """Plan terms named by other words in ``question`` (leftmost longest variant first, no
+        overlaps); terms it already uses are left out."""
+        text = unicodedata.normalize("NFKC", question)
+        found: dict[str, None] = {}
+        i = 0
+        while i < len(text):
+            for n in range(min(self._longest, len(text) - i), MIN_VARIANT_CHARS - 1, -1):
+                terms = self.ja.get(text[i : i + n])
+                if terms:
+                    found.update((t, None) for t in terms if t not in text)
+                    i += n
+                    break
+            else:
+                i += 1
+        return tuple(found)
+
+    @functools.cached_property
+    def _longest(self) -> int:
+        return max(map(len, self.ja), default=0)
+
+    def extend(self, glossary: Glossary) -> Glossary:
+        """The glossary with the English variants added as renderings of their terms (a term
+        the glossary lacks becomes an entry, its first variant the gloss)."""
+        entries = {e.ja: e for e in glossary}
+        for term, english in self.en.items():
+            entry = entries.get(term)
+            if entry is None:
+                entries[term] = Entry(term, english, "general")
+            else:
+                extra = tuple(e for e in english if e not in entry.en)
+                entries[term] = Entry(term, entry.en + extra, entry.kind)
+        return Glossary(list(entries.values()))
+
+
+def _variants(column: str, where: str, english: bool) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in column.split(EN_SEPARATOR):
+        part = part.strip() if english else unicodedata.normalize("NFKC", part.strip())
+        if not part:
+            continue
+        if english and not phrase_key(part):
+            raise ThesaurusError(f"{where}: English variant {part!r} has no words")
+        if not english and len(part) < MIN_VARIANT_CHARS:
+            raise ThesaurusError(f"{where}: Japanese variant {part!r} is shorter than {MIN_VARIANT_CHARS} characters")
+        if part not in out:
+            out.append(part)
+    return tuple(out)
+
+
+def parse_thesaurus(text: str, source: str = "<thesaurus>") -> Thesaurus:
+    """Parse thesaurus TSV text; raise :class:`ThesaurusError` naming the first bad line."""
+    lines = text.splitlines()
+    if not lines or tuple(c.strip() for c in lines[0].lstrip("\ufeff").split("\t")) != HEADER:
+        raise ThesaurusError(f"{source}:1: expected the header 'term<TAB>ja<TAB>en'")
+    ja: dict[str, list[str]] = {}
+    en: dict[str, list[str]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        columns = line.split("\t")
+        if len(columns) != 3:
+            raise ThesaurusError(f"{where}: expected 3 tab-separated columns (term, ja, en), found {len(columns)}")
+        term = columns[0].strip()
+        if not term:
+            raise ThesaurusError(f"{where}: empty term")
+        for variant in _variants(columns[1], where, english=False):
+            if variant != term and term not in ja.setdefault(variant, []):
+                ja[variant].append(term)
+        english = en.setdefault(term, [])
+        english += [v for v in _variants(columns[2], where, english=True) if v not in english]
+    return Thesaurus({v: tuple(t) for v, t in ja.items()}, {t: tuple(e) for t, e in en.items() if e})
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int, size: int) -> Thesaurus:
+    return parse_thesaurus(Path(path).read_text(encoding="utf-8"), source=path)
+
+
+def load_thesaurus(path: Path | str | None = None) -> Thesaurus:
+    """Load (and cache, keyed on the file's path, time and size) a thesaurus; by default the
+    one packaged with ``index``."""
+    p = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        stat = p.stat()
+    except OSError as exc:
+        raise ThesaurusError(f"{p}: cannot read the thesaurus ({exc.strerror or exc})") from exc
+    return _load(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+

@@ -1,0 +1,83 @@
+"""The thesaurus: its data file against the real plans, Japanese variants found in questions,
+English variants added to the glossary, and the search it widens."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieve import Searcher, prepare
+from index.glossary import Entry, Glossary, load_glossary
+from index.thesaurus import Thesaurus, ThesaurusError, load_thesaurus, parse_thesaurus
+
+PLANS = Path(__file__).resolve().parents[1] / "plans"
+HEADER = "term\tja\ten\n"
+
+
+@pytest.fixture(scope="module")
+def corpus_text() -> str:
+    return "\n".join(f.read_text(encoding="utf-8") for f in sorted(PLANS.glob("*.txt")))
+
+
+def test_every_term_occurs_verbatim_in_the_plans(corpus_text):
+    thesaurus = load_thesaurus()
+    terms = {t for ts in thesaurus.ja.values() for t in ts} | set(thesaurus.en)
+    assert len(terms) >= 200
+    assert sorted(t for t in terms if t not in corpus_text) == []
+
+
+def test_japanese_variants_name_plan_terms_longest_first():
+    thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き | 期限付き雇用\t\n雇用\t雇う\t\n上限設定\tキャップ制 | キャップ\t\n")
+    assert thesaurus.plan_terms("期限付き雇用の先生はいる？") == ("任期制",)  # not 雇用 as well: no overlaps
+    assert thesaurus.plan_terms("履修のキャップ制ってある？") == ("上限設定",)
+    assert thesaurus.plan_terms("ｷｬｯﾌﾟ制は？") == ("上限設定",)  # NFKC: half-width katakana
+    assert thesaurus.plan_terms("任期制と任期付きの違いは") == ()  # the plan's own term is already searched
+    assert thesaurus.plan_terms("短期借入金の限度額") == ()
+
+
+def test_english_variants_extend_the_glossary():
+    glossary = Glossary([Entry("顕彰", ("commendation",), "student")])
+    thesaurus = parse_thesaurus(HEADER + "顕彰\t表彰\thonours | dean's list | commendation\n公募制\t\topen call\n")
+    extended = thesaurus.extend(glossary)
+    assert extended.get("顕彰").en == ("commendation", "honours", "dean's list")
+    assert extended.get("顕彰").kind == "student" and extended.get("公募制").gloss == "open call"
+    found = {ja for m in extended.to_japanese("Is there a dean's list or honors?") for ja in m.ja_terms}
+    assert found == {"顕彰"}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("任期制\t任期付き\n", "expected 3 tab-separated columns"),
+    ("\t任期付き\t\n", "empty term"),
+    ("任期制\t任\t\n", "shorter than 2"),
+    ("任期制\t\t---\n", "has no words"),
+])
+def test_malformed_lines_name_the_line(body, message):
+    with pytest.raises(ThesaurusError, match=rf"<thesaurus>:2: .*{message}"):
+        parse_thesaurus(HEADER + body)
+
+
+def test_bad_header_and_missing_file(tmp_path):
+    with pytest.raises(ThesaurusError, match="header"):
+        parse_thesaurus("ja\ten\n")
+    with pytest.raises(ThesaurusError, match="cannot read"):
+        load_thesaurus(tmp_path / "none.tsv")
+
+
+def test_a_japanese_question_is_searched_with_the_plan_terms():
+    thesaurus = parse_thesaurus(HEADER + "任期制\tテニュア | 期限付き雇用\t\n")
+    query = prepare("テニュアの先生は増える？", load_glossary(), thesaurus, 2000)
+    assert query.added_terms == ("任期制",) and "任期制" in query.keyword_text
+
+
+def test_the_searcher_finds_a_section_by_a_users_word(searcher: Searcher):
+    """キャリア相談 is nowhere in the plans; through the thesaurus it reaches the section on 就職支援."""
+    original = searcher.thesaurus
+    try:
+        searcher.thesaurus = Thesaurus({}, {})
+        _, before = searcher.search("学生のキャリア相談はどうなる？")
+        searcher.thesaurus = parse_thesaurus(HEADER + "就職支援\tキャリア相談\t\n")
+        query, after = searcher.search("学生のキャリア相談はどうなる？")
+    finally:
+        searcher.thesaurus = original
+    assert query.added_terms == ("就職支援",)
+    assert "就職支援" in after[0].path[-1]
+    assert "就職支援" not in before[0].path[-1]
