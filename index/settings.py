@@ -1,9 +1,12 @@
 """Configuration from `PLAN_ASSISTANT_*` environment variables (and `.env`)."""
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from index.load import LIMITS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,9 +37,23 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the service listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the service listens on.")
     api_url: str | None = Field(None, description="The service's own base URL, for the UI it serves (default http://host:port).")
-    admin_key: str | None = Field(None, description="X-API-Key for uploading and deleting plans; unset disables both.")
+    admin_key: SecretStr | None = Field(
+        None, description="X-API-Key for uploading and deleting plans; unset disables both. Never shown in reprs or logs.")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest plan file accepted by upload.")
+    max_upload_pages: int = Field(LIMITS.max_pages, ge=1, description="Most pages of an uploaded PDF.")
+    max_upload_unpacked_bytes: int = Field(
+        LIMITS.max_unpacked_bytes, ge=1, description="Most bytes an uploaded DOCX or PDF may unpack to (zip bombs are refused).")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [], description="Browser origins allowed to call the API from other sites, comma-separated; none by default.")
     log_questions: bool = Field(False, description="Write users' questions to the service log (off: only their length).")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`https://a.example, https://b.example` as the variable is written, not JSON."""
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     def model_post_init(self, context: object, /) -> None:
         """Default the service URL from host and port; a wildcard address is reached on loopback."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api import errors
@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None, mount_ui: bool = False) -> Fast
     app.state.metrics = metrics
     app.state.service = service
     errors.install(app)
+    if settings.cors_origins:  # closed unless configured: other sites' pages cannot call the API
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"], expose_headers=["X-Request-ID"])
     app.add_middleware(RequestContext, metrics=metrics, upload_limit=settings.max_upload_bytes)
     for module in (ask, documents, chat, health):
         app.include_router(module.router)
@@ -52,10 +55,8 @@ def create_app(settings: Settings | None = None, mount_ui: bool = False) -> Fast
 
 
 def _mount_ui(app: FastAPI, settings: Settings) -> None:
-    """The Gradio chat UI at /ui; it talks to this same service over HTTP (settings.api_url)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import gradio
-    from ui.app import THEME, build_ui
+    """The Gradio chat UI at /ui; it talks to this same service over HTTP (settings.api_url).
+    `ui.app.mount_ui` mounts it with the options that keep its page local."""
+    from ui.app import mount_ui
 
-    gradio.mount_gradio_app(app, build_ui(settings.api_url or ""), path="/ui", theme=THEME, ssr_mode=False,
-                            footer_links=[])
+    mount_ui(app, settings.api_url or "")

@@ -44,10 +44,12 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 def require_admin(settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
     """Uploads and deletes change what everyone is answered from: they need the admin key,
     and are off entirely when none is configured."""
-    if not settings.admin_key:
+    key = settings.admin_key.get_secret_value() if settings.admin_key else ""
+    if not key:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "uploads are disabled: no admin key is configured (set PLAN_ASSISTANT_ADMIN_KEY)")
-    if x_api_key is None or not secrets.compare_digest(x_api_key.encode(), settings.admin_key.encode()):
+    # constant time: how long a wrong key takes to refuse tells nothing of the right one
+    if x_api_key is None or not secrets.compare_digest(x_api_key.encode(), key.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong X-API-Key",
                             headers={"WWW-Authenticate": "X-API-Key"})
 

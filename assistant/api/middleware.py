@@ -1,5 +1,7 @@
 """Per-request bookkeeping as plain ASGI middleware (it must not buffer streamed answers):
-the request id, the access log line, the metrics, and an early refusal of oversized bodies."""
+the request id, the access log line, the metrics, and the refusal of oversized bodies: by
+their declared length before reading them, and by the bytes actually received (a chunked
+body declares none), so no body larger than its limit is ever spooled or parsed."""
 
 from __future__ import annotations
 
@@ -33,20 +35,39 @@ class RequestContext:
         started = time.perf_counter()
         status = 500
 
+        limit, what = self._limit(headers)
+        received, refused, responded = 0, False, False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
+        async def send_unless_refused(message: Message) -> None:
+            if not refused:  # once refused, the app's own reply (to a cut-off body) is dropped
+                await send_with_id(message)
+
+        async def receive_within_limit() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not responded:
+                        await _json(send_with_id, 413, f"the {what} is over the limit of {limit} bytes")
+                    return {"type": "http.disconnect"}
+            return message
+
         try:
-            too_large = self._too_large(scope, headers)
-            if too_large:
-                await _json(send_with_id, 413, too_large)
+            declared = self._declared(headers)
+            if declared > limit:
+                await _json(send_with_id, 413, f"the {what} is {declared} bytes; the limit is {limit}")
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive_within_limit, send_unless_refused)
         finally:
             seconds = time.perf_counter() - started
             route = _route(scope)
@@ -55,18 +76,19 @@ class RequestContext:
             log.info("%s %s %d %.1f ms", scope["method"], scope["path"], status, seconds * 1000)
             request_id.reset(token)
 
-    def _too_large(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
-        """Refuse a body by its declared length before reading it (an upload is checked again once read)."""
+    def _limit(self, headers: dict[bytes, bytes]) -> tuple[int, str]:
+        """The most bytes a body may have, and what to call it. An upload's file is checked
+        against its own limit once read; the form around it gets some room."""
+        if headers.get(b"content-type", b"").startswith(b"multipart/"):
+            return self.upload_limit + MULTIPART_OVERHEAD, "upload"
+        return JSON_BODY_LIMIT, "request body"
+
+    @staticmethod
+    def _declared(headers: dict[bytes, bytes]) -> int:
         try:
-            length = int(headers.get(b"content-length", b"0"))
+            return int(headers.get(b"content-length", b"0"))
         except ValueError:
-            return None
-        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
-        limit = self.upload_limit + MULTIPART_OVERHEAD if multipart else JSON_BODY_LIMIT
-        if length > limit:
-            what = "upload" if multipart else "request body"
-            return f"the {what} is {length} bytes; the limit is {self.upload_limit if multipart else limit}"
-        return None
+            return 0  # h11 refuses such a request before it gets here
 
 
 def _route(scope: Scope) -> str:

@@ -24,10 +24,12 @@ from index.build import IndexNotReady, Manifest, build_index, current_build
 from index.catalog import CATALOG_FILE, CatalogError, entry_for, read_catalog
 from index.chunk import chunk_document
 from index.corpus import parse_document
-from index.load import SUPPORTED_SUFFIXES, LoadError, load_bytes
+from index.load import SUPPORTED_SUFFIXES, Limits, LoadError, TooLarge, load_bytes
 from index.settings import Settings
 
 _UNSAFE = re.compile(r"[^\w.\-() ]")  # \w is Unicode-aware: Japanese file names stay readable
+_MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".<name>.upload" of the partial file
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
 
 
 class PlanError(Exception):
@@ -92,8 +94,12 @@ class Service:
         name = safe_name(filename)
         if len(data) > self.settings.max_upload_bytes:
             raise PlanError(413, f"the file is {len(data)} bytes; the limit is {self.settings.max_upload_bytes}")
+        limits = Limits(max_pages=self.settings.max_upload_pages,
+                        max_unpacked_bytes=self.settings.max_upload_unpacked_bytes)
         try:
-            loaded = load_bytes(data, name)
+            loaded = load_bytes(data, name, limits)
+        except TooLarge as exc:
+            raise PlanError(413, str(exc)) from None
         except LoadError as exc:
             raise PlanError(422, str(exc)) from None
         with self._lock:
@@ -174,7 +180,9 @@ def safe_name(filename: str | None) -> str:
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise PlanError(415, f"unsupported file type '{suffix or name or '(none)'}' (supported: {supported})")
-    name = _UNSAFE.sub("_", name)
-    if name.startswith(".") or len(name) > 200 or name == CATALOG_FILE or Path(name).stem.lower() in ("", "readme"):
-        raise PlanError(422, f"'{filename}' cannot be used as a plan file name")
+    name = _UNSAFE.sub("_", name)  # NUL, control characters, separators, shell and URL syntax
+    stem = Path(name).stem.lower()
+    if (name.startswith(".") or len(name.encode()) > _MAX_NAME_BYTES or name == CATALOG_FILE
+            or stem in ("", "readme") or stem.split(".")[0].rstrip(" ") in _RESERVED):
+        raise PlanError(422, f"{filename!r} cannot be used as a plan file name")
     return name
