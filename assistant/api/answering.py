@@ -42,7 +42,7 @@ def make_request(settings: Settings, engine: Engine, question: str, history: lis
     if settings.log_questions:
         log.info("question: %r (history %d turns, documents %s)", question, len(history), documents or "all")
     else:
-        log.info("question of %d characters (history %d turns)", len(question), len(history))
+        log.debug("question of %d characters (history %d turns)", len(question), len(history))
     return Request(question, tuple(Turn(r, c) for r, c in history), None if language == "auto" else language,
                    tuple(dict.fromkeys(documents or ())), top_k)
 
