@@ -102,6 +102,7 @@ class Searcher:
         folder, manifest = live_build(settings)
         self.settings = settings
         self.key = manifest.key
+        self.build = folder.name  # `<key>-<time>`, as the CURRENT file names it
         self.chunks = {c.id: c for c in read_chunks(folder)}
         self.document_texts = read_documents(folder)  # what citations are checked against
         self.embedding = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)

@@ -6,16 +6,20 @@ changed embedding never mixes its vectors with the old ones, and a changed parse
 analyzer never serves an index built by the old one. A build is written to `builds/<key>/` (and, on a Chroma server,
 a collection named after the key); `manifest.json` is written last, and only then does the
 `CURRENT` file switch to it, by an atomic rename. An interrupted build leaves no manifest,
-so the index being served stays as it was.
+so the index being served stays as it was. Builds into one data folder take turns (a file
+lock), so that one never prunes another's folder while it is being written.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ from index.settings import Settings
 PACKAGE = Path(__file__).parent
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+LOCK = "build.lock"
 KEEP_BUILDS = 2
 
 
@@ -83,9 +88,35 @@ def collection_name(build: str) -> str:
 def build_index(settings: Settings, force: bool = False, progress: bool = True) -> tuple[Manifest, bool]:
     """Build (or find up to date) the index; return its manifest and whether it was built now."""
     key = build_key(settings)
-    live = current_build(settings.data_dir)
-    if not force and live and current_key(settings.data_dir) == key and (settings.data_dir / "builds" / live / MANIFEST).exists():
-        return read_manifest(settings.data_dir / "builds" / live), False
+    if not force and (manifest := _up_to_date(settings.data_dir, key)):
+        return manifest, False  # no lock taken: a read-only data folder can still be served
+    with _one_at_a_time(settings.data_dir):
+        if not force and (manifest := _up_to_date(settings.data_dir, key)):
+            return manifest, False  # another process built it while this one waited
+        return _build(settings, key, progress), True
+
+
+def _up_to_date(data_dir: Path, key: str) -> Manifest | None:
+    """The live build's manifest, if the live build is complete and has this key."""
+    live = current_build(data_dir)
+    if live and current_key(data_dir) == key and (data_dir / "builds" / live / MANIFEST).exists():
+        return read_manifest(data_dir / "builds" / live)
+    return None
+
+
+@contextmanager
+def _one_at_a_time(data_dir: Path) -> Iterator[None]:
+    """Hold the data folder's build lock. Without it, two processes building at once (two
+    services starting on a stale index, or `index build` beside an upload) each prune the
+    other's unfinished folder: one build fails, or a folder emptied under it is switched in.
+    The kernel releases the lock when its holder dies, even by SIGKILL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+def _build(settings: Settings, key: str, progress: bool) -> Manifest:
     started = time.perf_counter()
     # A folder of its own for every attempt: an interrupted one is never reused (Chroma keeps
     # its files open in-process), only pruned.
@@ -110,7 +141,7 @@ def build_index(settings: Settings, force: bool = False, progress: bool = True) 
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     _switch(settings.data_dir, folder.name)
     _prune(settings, folder.name)
-    return manifest, True
+    return manifest
 
 
 def _write_corpus(folder: Path, corpus: Corpus) -> None:

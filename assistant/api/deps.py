@@ -17,7 +17,10 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_service(request: Request) -> Service:
-    return request.app.state.service
+    """The service, after a look for a build another process switched in (at most once a second)."""
+    service: Service = request.app.state.service
+    service.follow_live_build()
+    return service
 
 
 def get_metrics(request: Request) -> Metrics:

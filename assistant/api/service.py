@@ -4,6 +4,8 @@ Loaded once at startup. An upload or a delete changes the plans folder, rebuilds
 and swaps in a new `Engine` and `Library`; requests already running keep the ones they
 took (the previous build is kept on disk by `index.build`). One lock serialises rebuilds.
 If a rebuild fails, the plans folder is put back as it was and the old index stays served.
+A build switched in by another process (another worker that took an upload, or
+`plan-assistant index build`) is noticed within a second and opened in the background.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from index.corpus import parse_document
 from index.load import SUPPORTED_SUFFIXES, Limits, LoadError, TooLarge, load_bytes
 from index.settings import Settings
 
+FOLLOW_SECONDS = 1.0  # how often requests look for a build switched in by another process
 _UNSAFE = re.compile(r"[^\w.\-() ]")  # \w is Unicode-aware: Japanese file names stay readable
 _MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".<name>.upload" of the partial file
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
@@ -66,6 +70,7 @@ class Service:
         self.reason: str | None = "the index has not been loaded yet"
         self.library = Library()
         self._lock = threading.Lock()
+        self._checked = 0.0  # when the CURRENT file was last read (monotonic seconds)
 
     def load(self) -> None:
         """Open the live index and parse the plans; a missing index leaves the service up but not ready."""
@@ -78,6 +83,28 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - any failure to open: serve health and say why
             self.engine, self.reason = None, f"the index cannot be opened ({type(exc).__name__}: {exc})"
             log.exception("index cannot be opened")
+
+    def follow_live_build(self) -> None:
+        """Open the live build in the background if another process switched it in: reads
+        the CURRENT file at most once a second, and never while this process rebuilds."""
+        now = time.monotonic()
+        if now - self._checked < FOLLOW_SECONDS:
+            return
+        self._checked = now
+        live = current_build(self.settings.data_dir)
+        served = self.engine.searcher.build if self.engine else None
+        if live and live != served and self._lock.acquire(blocking=False):
+            threading.Thread(target=self._reopen, name="reopen-index", daemon=True).start()
+
+    def _reopen(self) -> None:
+        try:
+            engine, library = Engine.open(self.settings), Library.read(self.settings)
+            self.engine, self.library, self.reason = engine, library, None
+            log.info("opened index %s, switched in by another process", engine.searcher.build)
+        except Exception:  # noqa: BLE001 - the engine already loaded keeps answering
+            log.exception("the index switched in by another process cannot be opened")
+        finally:
+            self._lock.release()
 
     @property
     def not_ready(self) -> str:
