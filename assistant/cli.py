@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from dataclasses import asdict
@@ -387,12 +388,15 @@ def _write(out: Path, name: str, report: dict, text: str) -> None:
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; PLAN_ASSISTANT_HOST).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 8000; PLAN_ASSISTANT_PORT).")
 @click.option("--no-ui", is_flag=True, help="Serve the API only, without the chat UI at /ui.")
-def serve(host: str | None, port: int | None, no_ui: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Service processes (default 1; PLAN_ASSISTANT_WORKERS); more than one needs PLAN_ASSISTANT_CHROMA_HOST.")
+def serve(host: str | None, port: int | None, no_ui: bool, workers: int | None) -> None:
     """Run the HTTP service: the API (/v1/…, OpenAPI docs at /docs) and the chat UI (/ui).
 
-    Builds the index first when the plans or settings changed. Runs ONE uvicorn worker: the
-    embedded Chroma store is not safe across processes (for several workers, run `chroma run`
-    and set PLAN_ASSISTANT_CHROMA_HOST). Uploads need PLAN_ASSISTANT_ADMIN_KEY.
+    Builds the index first when the plans or settings changed. One process by default: the
+    embedded Chroma store is not safe across processes. Several (--workers N, one per core)
+    share a `chroma run` server (PLAN_ASSISTANT_CHROMA_HOST); an upload to one is served by
+    all within a second. Uploads need PLAN_ASSISTANT_ADMIN_KEY.
     """
     import uvicorn
 
@@ -400,18 +404,31 @@ def serve(host: str | None, port: int | None, no_ui: bool) -> None:
     from assistant.api.logs import configure
     from index.build import build_index
 
-    settings = Settings(**{k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    chosen = {"host": host, "port": port, "workers": workers, "ui": False if no_ui else None}
+    settings = Settings(**{k: v for k, v in chosen.items() if v is not None})
+    if settings.workers > 1 and not settings.chroma_host:
+        raise click.ClickException("several workers need a shared store: start `chroma run --path DIR --port 8001` "
+                                   "and set PLAN_ASSISTANT_CHROMA_HOST=127.0.0.1 PLAN_ASSISTANT_CHROMA_PORT=8001")
     try:
         manifest, built = build_index(settings, progress=sys.stderr.isatty())
     except CatalogError as exc:
         raise click.ClickException(f"cannot read the catalog: {exc}") from None
     click.echo(f"{'built' if built else 'serving'} index {manifest.key}", err=True)
     configure()
-    try:
-        app = create_app(settings, mount_ui=not no_ui)
-    except ImportError as exc:
-        click.echo(f"warning: the chat UI is not available ({exc}); serving the API only", err=True)
-        app, no_ui = create_app(settings), True
-    ui = "" if no_ui else f", chat UI at {settings.api_url}/ui"
-    click.echo(f"Plan Assistant on {settings.api_url} (API docs at {settings.api_url}/docs{ui})", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, workers=1, access_log=False, log_config=None)
+    if settings.ui:
+        try:
+            import gradio  # noqa: F401 - only to say early that the UI cannot be served
+        except ImportError as exc:
+            click.echo(f"warning: the chat UI is not available ({exc}); serving the API only", err=True)
+            settings.ui = False
+    ui = f", chat UI at {settings.api_url}/ui" if settings.ui else ""
+    click.echo(f"Plan Assistant on {settings.api_url} (API docs at {settings.api_url}/docs{ui}; "
+               f"{settings.workers} worker{'s' if settings.workers > 1 else ''})", err=True)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, mount_ui=settings.ui), host=settings.host, port=settings.port,
+                    access_log=False, log_config=None)
+        return
+    for name in ("host", "port", "ui", "api_url"):  # the worker processes read their settings from here
+        os.environ[f"PLAN_ASSISTANT_{name.upper()}"] = str(getattr(settings, name))
+    uvicorn.run("assistant.api.app:worker_app", factory=True, workers=settings.workers, host=settings.host,
+                port=settings.port, access_log=False, log_config=None)

@@ -56,7 +56,9 @@ class Manifest:
 
 def build_key(settings: Settings) -> str:
     ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
-    digest = hashlib.sha256(f"max_tokens {settings.chunk_max_tokens}\nembedding {fingerprint(ef)}\n".encode())
+    # The store is part of the key: a build's collection lives in one store, embedded or a server.
+    store = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else "embedded"
+    digest = hashlib.sha256(f"max_tokens {settings.chunk_max_tokens}\nembedding {fingerprint(ef)}\nstore {store}\n".encode())
     catalog = settings.plans_dir / "catalog.toml"
     code = sorted([*PACKAGE.glob("*.py"), *PACKAGE.glob("data/*.tsv")])  # the tokenizer files never change
     inputs = [

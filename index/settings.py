@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], description="Browser origins allowed to call the API from other sites, comma-separated; none by default.")
     log_questions: bool = Field(False, description="Write users' questions to the service log (off: only their length).")
+    ui: bool = Field(True, description="Serve the chat UI at /ui beside the API.")
+    workers: int = Field(1, ge=1, le=64, description="Service processes; more than one needs a `chroma run` server (chroma_host).")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

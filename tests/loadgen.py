@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.test_chroma_server import free_port
+from eval.processes import free_port
 
 PLAN_ASSISTANT = Path(sys.executable).with_name("plan-assistant")
 

@@ -11,7 +11,6 @@ import json
 import re
 import logging
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.api import service as service_module
 from assistant.api.service import PlanError, safe_name
+from eval.processes import free_port
 from index.build import build_index
 from index.settings import Settings
 
@@ -454,18 +454,12 @@ def test_chat_completions_stream_chunks(client):
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/json")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(settings):
     """A real uvicorn server in a thread, on a free loopback port."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -127,3 +127,8 @@ def test_ask_answers_with_citations_json_history_and_errors(tmp_path: Path):
     assert bad.exit_code != 0 and "role" in bad.output and "Traceback" not in bad.output
     empty = run("ask", "  ", env=env)
     assert empty.exit_code != 0 and "the question is empty" in empty.output
+
+
+def test_several_workers_need_a_chroma_server(tmp_path):
+    result = run("serve", "--workers", "2", env={"PLAN_ASSISTANT_DATA_DIR": str(tmp_path), "PLAN_ASSISTANT_CHROMA_HOST": ""})
+    assert result.exit_code != 0 and "chroma run" in result.output and not (tmp_path / "builds").exists()

@@ -212,6 +212,33 @@ def test_an_upload_to_one_process_is_served_by_the_other(two_services):
     assert _answers(other.url, [UNIQUE_QUESTION]) == _answers(uploaded.url, [UNIQUE_QUESTION])
 
 
+def test_serve_with_two_workers_over_a_chroma_server(tmp_path: Path, chroma_server: int):  # noqa: F811
+    """`plan-assistant serve --workers 2` (here PLAN_ASSISTANT_WORKERS=2): two uvicorn worker
+    processes under one server process, answering alike on one port."""
+    plans, data = _plans(tmp_path), tmp_path / "data"
+    chroma = {"PLAN_ASSISTANT_CHROMA_HOST": "127.0.0.1", "PLAN_ASSISTANT_CHROMA_PORT": str(chroma_server)}
+    with serve(_env(plans, data, PLAN_ASSISTANT_WORKERS="2", **chroma), tmp_path) as [server]:
+        children = [p for p in Path("/proc").glob("[0-9]*")
+                    if _parent(p) == server.process.pid and "spawn_main" in _command(p)]  # not the resource tracker
+        assert len(children) == 2, [_command(p) for p in children]
+        questions = [q.question for q in load_questions()[::28]]
+        assert _answers(server.url, questions) == _answers(server.url, questions)
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int(next(ln.split()[1] for ln in (proc / "status").read_text().splitlines() if ln.startswith("PPid:")))
+    except (OSError, StopIteration):
+        return None
+
+
+def _command(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 # --- 4. a soak at moderate load ------------------------------------------------------------------
 
 SOAK_SECONDS = float(os.environ.get("PLAN_ASSISTANT_SOAK_SECONDS", "120"))

@@ -6,7 +6,6 @@ makes leaves the service's origin."""
 import json
 import re
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -14,17 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.processes import free_port
 from tests.conftest import PLANS, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +33,7 @@ def service(tmp_path_factory):
     from index.build import build_index
     from index.settings import Settings
 
-    port = _free_port()
+    port = free_port()
     settings = Settings(plans_dir=PLANS, data_dir=tmp_path_factory.mktemp("data"), port=port)
     build_index(settings, progress=False)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, mount_ui=True), host="127.0.0.1", port=port,

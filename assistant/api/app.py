@@ -60,3 +60,13 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
     from ui.app import mount_ui
 
     mount_ui(app, settings.api_url or "")
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several service processes (`plan-assistant serve --workers N`): each
+    reads its settings from the environment, as the `serve` command left it."""
+    from assistant.api.logs import configure
+
+    configure()
+    settings = Settings()
+    return create_app(settings, mount_ui=settings.ui)
