@@ -8,6 +8,7 @@ hung service fails a test instead of hanging the suite.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -59,6 +60,7 @@ def serve(env: dict[str, str], folder: Path, processes: int = 1, ready_within: f
                 process = subprocess.Popen(
                     [str(PLAN_ASSISTANT), "serve", "--no-ui", "--host", "127.0.0.1", "--port", str(port)],
                     env={**os.environ, **env}, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: its worker processes are killed with it
                 )
             servers.append(Server(process, f"http://127.0.0.1:{port}", log))
         deadline = time.monotonic() + ready_within
@@ -67,7 +69,7 @@ def serve(env: dict[str, str], folder: Path, processes: int = 1, ready_within: f
         yield servers
     finally:
         for server in servers:
-            server.process.kill()
+            os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait(timeout=30)
 
 
