@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test install browser clean
+.PHONY: serve test bench install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 	$(BIN)/plan-assistant eval all --baseline eval/baseline.json
+
+# The benchmarks (figures, not pass/fail): build, search and answer latency; the service under 1, 8
+# and 32 clients with 1 and 2 workers; corpus scale from 2 to 1,000 plans (about 15 minutes); ours
+# beside the naive LangChain pipeline. Each writes JSON and Markdown to eval/results/.
+bench: install
+	$(BIN)/python -m eval.bench
+	$(BIN)/python -m eval.bench_api
+	$(BIN)/python -m eval.bench_naive
+	$(BIN)/python -m eval.bench_scale
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

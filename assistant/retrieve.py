@@ -116,11 +116,9 @@ class Searcher:
                                 "rebuild with `plan-assistant index build --force`") from exc
         self.thesaurus = load_thesaurus()
         self.glossary = self.thesaurus.extend(load_glossary())
-        self._title_terms = {c.section_id: set(terms(" ".join(c.path))) for c in self.chunks.values()}
-
-    @property
-    def documents(self) -> list[str]:
-        return sorted({c.document_id for c in self.chunks.values()})
+        paths = {c.section_id: c.path for c in self.chunks.values()}  # one analysis per section, not per chunk
+        self._title_terms = {section: set(terms(" ".join(path))) for section, path in paths.items()}
+        self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
 
     def search(self, question: str, k: int | None = None, documents: list[str] | None = None) -> tuple[Query, list[Hit]]:
         query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars)

@@ -16,7 +16,6 @@ import math
 import os
 import unicodedata
 import zlib
-from collections import Counter
 from typing import Any
 
 import httpx
@@ -25,8 +24,18 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 
+BATCH = 256  # texts counted together: bounds the temporary arrays
+CRC_CACHE = 1 << 18  # grams whose crc32 is remembered (a build's; a service's queries add few)
+
+
 class EmbeddingError(Exception):
     pass
+
+
+def _tf_weights(tf: np.ndarray) -> np.ndarray:
+    """Sublinear tf, 1 + ln(tf): math.log per distinct count, so the float64s are those it gave."""
+    values, inverse = np.unique(tf, return_inverse=True)
+    return np.array([1 + math.log(v) for v in values.tolist()], dtype=np.float64)[inverse]
 
 
 @register_embedding_function
@@ -35,22 +44,66 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
 
     def __init__(self, dimensions: int = 1024) -> None:
         self.dimensions = dimensions
+        self._crc: dict[tuple[int, int], int] = {}  # (n, gram code) → crc32 of the gram's UTF-8
 
     def __call__(self, input: Documents) -> Embeddings:
-        return [self._embed(text) for text in input]
+        texts = ["".join(unicodedata.normalize("NFKC", text).lower().split()) for text in input]
+        return [v for i in range(0, len(texts), BATCH) for v in self._embed(texts[i : i + BATCH])]
 
-    def _embed(self, text: str) -> np.ndarray:
-        norm = "".join(unicodedata.normalize("NFKC", text).lower().split())
-        grams: Counter[str] = Counter()
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+        """The texts' vectors, counted with numpy over the whole batch: a Python loop over
+        every gram made the build of a large corpus slow. A gram is its code points packed
+        into one integer (each < 2**21). Each text's grams are added in the order of their
+        first occurrence, 1-grams first, which keeps the float32 sums, and so the vectors,
+        those of counting them one by one."""
+        joined = "".join(texts)
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        owner = np.repeat(np.arange(len(texts)), lengths)  # text of each position
+        room = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(points))  # positions left in its text
+        parts = []
         for n in (1, 2, 3):
-            grams.update(norm[i : i + n] for i in range(len(norm) - n + 1))
-        vec = np.zeros(self.dimensions, dtype=np.float32)
-        for gram, tf in grams.items():
-            h = zlib.crc32(gram.encode("utf-8"))
-            weight = (1 + math.log(tf)) * (0.5 if len(gram) == 1 else 1.0)
-            vec[h % self.dimensions] += weight if h & 0x80000000 else -weight
-        length = float(np.linalg.norm(vec))
-        return vec / length if length else vec
+            at = np.flatnonzero(room >= n)
+            codes = points[at]
+            for j in range(1, n):
+                codes = (codes << np.uint64(21)) | points[at + j]
+            # One row per distinct gram of a text: sorted by text and code; the stable sort
+            # leaves a run's first occurrence first.
+            order = np.lexsort((codes, owner[at]))
+            codes, text, first = codes[order], owner[at][order], at[order]
+            new = np.ones(len(codes), dtype=bool)
+            new[1:] = (codes[1:] != codes[:-1]) | (text[1:] != text[:-1])
+            runs = np.flatnonzero(new)
+            tf = np.diff(np.append(runs, len(codes)))
+            codes, text, first = codes[runs], text[runs], first[runs]
+            vocabulary, where, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            crc = np.array(self._hashes(n, joined, vocabulary.tolist(), first[where].tolist()), dtype=np.uint64)
+            weight = _tf_weights(tf) * (0.5 if n == 1 else 1.0)
+            parts.append((text, np.full(len(text), n), first, crc[inverse], weight))
+        text, size, first, crc, weight = (np.concatenate(column) for column in zip(*parts))
+        order = np.lexsort((first, size, text))  # per text: 1-grams, 2-grams, 3-grams, each by first occurrence
+        weight = weight[order].astype(np.float32)
+        crc = crc[order]
+        matrix = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        cells = text[order] * self.dimensions + (crc % self.dimensions).astype(np.int64)
+        np.add.at(matrix.reshape(-1), cells, np.where(crc & 0x80000000, weight, -weight))
+        out = []
+        for vec in matrix:
+            length = float(np.linalg.norm(vec))
+            out.append(vec / length if length else vec.copy())
+        return out
+
+    def _hashes(self, n: int, joined: str, codes: list[int], starts: list[int]) -> list[int]:
+        """crc32 of each n-gram's UTF-8, remembered across batches (bounded)."""
+        if len(self._crc) > CRC_CACHE:
+            self._crc.clear()
+        out = []
+        for code, i in zip(codes, starts):
+            h = self._crc.get((n, code))
+            if h is None:
+                h = self._crc[n, code] = zlib.crc32(joined[i : i + n].encode("utf-8"))
+            out.append(h)
+        return out
 
     @staticmethod
     def name() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -62,10 +62,7 @@ class KeywordIndex:
             raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
         if len(set(ids)) != len(ids):
             raise ValueError("passage ids must be unique")
-        fields: dict[str, bm25s.BM25 | None] = {}
-        for name in FIELDS:
-            analyzer = _ANALYZERS[name]
-            fields[name] = _bm25([analyzer(text) for text in texts])
+        fields = {name: _bm25(map(_ANALYZERS[name], texts)) for name in FIELDS}
         return cls(ids, fields)
 
     def __len__(self) -> int:
@@ -197,11 +194,12 @@ class KeywordIndex:
         return cls(ids, fields)
 
 
-def _bm25(corpus_tokens: list[list[str]]) -> bm25s.BM25 | None:
+def _bm25(corpus_tokens: Iterable[list[str]]) -> bm25s.BM25 | None:
     """A bm25s index over token lists, or None if there is nothing to index.
 
     The vocabulary is built here (first-seen order) and bm25s gets token ids, so no
-    tokenizer of bm25s's own is involved.
+    tokenizer of bm25s's own is involved. The token lists are consumed one at a time:
+    only their ids are kept, which on a large corpus saves most of the build's memory.
     """
     vocab: dict[str, int] = {}
     corpus_ids = [[vocab.setdefault(token, len(vocab)) for token in tokens] for tokens in corpus_tokens]

@@ -46,7 +46,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
 def write_collection(
     api: ClientAPI, name: str, ef: EmbeddingFunction[Documents], chunks: list[Chunk], progress: Iterable[int] | None = None
 ) -> Collection:
-    """A fresh collection holding every chunk's index text, vector and citation metadata."""
+    """A fresh collection holding every chunk's index text, vector and citation metadata. The
+    vectors are computed here, in batches, by the same function the collection is opened with."""
     if name in [c.name for c in api.list_collections()]:
         api.delete_collection(name)  # a leftover of an interrupted build of the same key
     collection = api.create_collection(name, embedding_function=ef, configuration={"hnsw": HNSW})
@@ -55,6 +56,7 @@ def write_collection(
         collection.add(
             ids=[c.id for c in batch],
             documents=[c.index_text for c in batch],
+            embeddings=ef([c.index_text for c in batch]),
             metadatas=[chunk_metadata(c) for c in batch],
         )
     return collection
