@@ -428,7 +428,8 @@ def serve(host: str | None, port: int | None, no_ui: bool, workers: int | None) 
         uvicorn.run(create_app(settings, mount_ui=settings.ui), host=settings.host, port=settings.port,
                     access_log=False, log_config=None)
         return
+    from assistant.api import workers
+
     for name in ("host", "port", "ui", "api_url"):  # the worker processes read their settings from here
         os.environ[f"PLAN_ASSISTANT_{name.upper()}"] = str(getattr(settings, name))
-    uvicorn.run("assistant.api.app:worker_app", factory=True, workers=settings.workers, host=settings.host,
-                port=settings.port, access_log=False, log_config=None)
+    sys.exit(workers.run(settings.host, settings.port, settings.workers))

@@ -63,8 +63,8 @@ def _mount_ui(app: FastAPI, settings: Settings) -> None:
 
 
 def worker_app() -> FastAPI:
-    """The app of one of several service processes (`plan-assistant serve --workers N`): each
-    reads its settings from the environment, as the `serve` command left it."""
+    """The app of one of several service processes (`assistant.api.workers`): each reads its
+    settings from the environment, as the `serve` command left it."""
     from assistant.api.logs import configure
 
     configure()
