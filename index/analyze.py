@@ -243,13 +243,12 @@ def _words_of_piece(piece: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     morphemes = _tokenizer().tokenize(piece)
     # English words Sudachi cuts into morphemes (B-U-B → B, -, U, -, B) are taken whole,
     # as long as the word starts and ends on morpheme boundaries.
-    starts = {m.begin() for m in morphemes}
-    ends = {m.end() for m in morphemes}
     words: dict[int, tuple[int, str]] = {}
-    for match in _ASCII_WORD.finditer(piece):
-        word = match.group()
-        if word[0].isalpha() and match.start() in starts and match.end() in ends:
-            words[match.start()] = (match.end(), word)
+    ascii_words = [m for m in _ASCII_WORD.finditer(piece) if m.group()[0].isalpha()]
+    if ascii_words:
+        starts = {m.begin() for m in morphemes}
+        ends = {m.end() for m in morphemes}
+        words = {m.start(): (m.end(), m.group()) for m in ascii_words if m.start() in starts and m.end() in ends}
     out: list[tuple[str, tuple[str, ...]]] = []
     skip_until = -1
     for m in morphemes:
@@ -260,19 +259,27 @@ def _words_of_piece(piece: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             skip_until, word = words[begin]
             out.append(("", tuple(_ascii_tokens(word))))  # no part of speech: never dropped
             continue
-        pos = m.part_of_speech()[:2]
+        pos = _part_of_speech(m.part_of_speech_id())
         surface = m.surface()
         if pos[1] == "数詞":
             out.append((pos[0], tuple(_number_tokens(surface, m.normalized_form()))))
             continue
-        if surface.isascii():
-            token = surface.lower()
-        else:
-            token = m.normalized_form().lower()
-        if token in STOPWORDS or not _WORD_CHAR.search(token):
-            continue
-        out.append((pos[0], (token,)))
+        token = _token(surface.lower() if surface.isascii() else m.normalized_form().lower())
+        if token:
+            out.append((pos[0], (token,)))
     return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _part_of_speech(pos_id: int) -> tuple[str, str]:
+    """The first two levels of a Sudachi part of speech (a few hundred ids in the dictionary)."""
+    return tuple(_sudachi_dictionary().pos_of(pos_id)[:2])  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=65_536)
+def _token(word: str) -> str | None:
+    """A word as indexed, or None for a stopword or a word with no word character."""
+    return None if word in STOPWORDS or not _WORD_CHAR.search(word) else word
 
 
 def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -38,6 +39,7 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = "build.lock"
 KEEP_BUILDS = 2
+PARALLEL_CHUNKS = 5_000  # from this many chunks, the keyword index is built in a second process
 
 
 class IndexNotReady(Exception):
@@ -126,12 +128,12 @@ def _build(settings: Settings, key: str, progress: bool) -> Manifest:
     folder.mkdir(parents=True)
     corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
     _write_corpus(folder, corpus)
-    KeywordIndex.build([c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks]).save(folder / "keyword")
-    ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
-    api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
-    batches = range(0, len(corpus.chunks), store.BATCH)
-    bar = tqdm(batches, desc="embedding", unit="batch", disable=not progress)
-    store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
+    with _keyword_index(folder / "keyword", [c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks]):
+        ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
+        api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
+        batches = range(0, len(corpus.chunks), store.BATCH)
+        bar = tqdm(batches, desc="embedding", unit="batch", disable=not progress)
+        store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
     manifest = Manifest(
         key=key,
         created=time.time(),
@@ -144,6 +146,34 @@ def _build(settings: Settings, key: str, progress: bool) -> Manifest:
     _switch(settings.data_dir, folder.name)
     _prune(settings, folder.name)
     return manifest
+
+
+@contextmanager
+def _keyword_index(folder: Path, ids: list[str], texts: list[str]) -> Iterator[None]:
+    """Write the keyword index while the body runs (the vectors are written meanwhile). Both
+    are CPU-bound Python holding the GIL (Chroma's writes too), so a large corpus's keyword
+    index is built in a process of its own, on the other core; a small one's in a fraction of
+    the second that process would take to start."""
+    if len(ids) < PARALLEL_CHUNKS:
+        KeywordIndex.build(ids, texts).save(folder)
+        yield
+        return
+    process = multiprocessing.get_context("spawn").Process(target=_save_keyword_index, args=(folder, ids, texts),
+                                                           name="keyword-index", daemon=True)
+    process.start()
+    try:
+        yield
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"building the keyword index failed (exit code {process.exitcode})")
+    finally:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _save_keyword_index(folder: Path, ids: list[str], texts: list[str]) -> None:
+    KeywordIndex.build(ids, texts).save(folder)
 
 
 def _write_corpus(folder: Path, corpus: Corpus) -> None:

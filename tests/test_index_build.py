@@ -108,3 +108,37 @@ def test_damaged_keyword_index_or_collection_says_how_to_rebuild(settings: Setti
     shutil.rmtree(folder / "keyword")
     with pytest.raises(IndexNotReady, match="index build --force"):
         Searcher(settings)
+
+
+def test_a_large_corpus_builds_its_keyword_index_in_a_second_process(settings: Settings, monkeypatch):
+    """From PARALLEL_CHUNKS chunks the keyword index is written by another process while the
+    vectors are written: the same index as one built in-process."""
+    inline, _ = build_index(settings, progress=False)
+    inline_folder = live_build(settings)[0]
+    monkeypatch.setattr(build_module, "PARALLEL_CHUNKS", 1)
+    started = []
+    spawn = build_module.multiprocessing.get_context("spawn").Process.start
+    monkeypatch.setattr(build_module.multiprocessing.get_context("spawn").Process, "start",
+                        lambda self: (started.append(self.name), spawn(self))[1])
+    parallel, built = build_index(settings, force=True, progress=False)
+    folder = live_build(settings)[0]
+    assert built and started == ["keyword-index"] and folder != inline_folder
+    for name in ("ids.json", "manifest.json"):
+        assert (folder / "keyword" / name).read_bytes() == (inline_folder / "keyword" / name).read_bytes()
+    from assistant.retrieve import Searcher
+
+    _, hits = Searcher(settings).search("短期借入金の限度額")
+    assert hits[0].label == "Ⅶ-1"
+
+
+def test_a_failed_keyword_process_fails_the_build_and_switches_nothing(settings: Settings, monkeypatch):
+    served, _ = build_index(settings, progress=False)
+    monkeypatch.setattr(build_module, "PARALLEL_CHUNKS", 1)
+    monkeypatch.setattr(build_module, "_save_keyword_index", _exit_with_failure)
+    with pytest.raises(RuntimeError, match="keyword index failed"):
+        build_index(settings, force=True, progress=False)
+    assert current_key(settings.data_dir) == served.key
+
+
+def _exit_with_failure(folder, ids, texts) -> None:
+    raise SystemExit(3)
