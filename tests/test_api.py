@@ -532,7 +532,7 @@ def test_serve_builds_the_index_and_runs_one_worker(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli.main, ["serve", "--port", "8123", "--no-ui"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "CURRENT").exists()  # built before serving
-    assert ran["port"] == 8123 and ran["host"] == "127.0.0.1" and ran["workers"] == 1
+    assert ran["port"] == 8123 and ran["host"] == "127.0.0.1" and ran.get("workers", 1) == 1
     assert ran["app"].state.settings.api_url == "http://127.0.0.1:8123"
     assert not any(getattr(r, "path", "") == "/ui" for r in ran["app"].routes)
 
