@@ -28,10 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 
 from eval.bench import percentile
-from eval.processes import chroma_server, free_port
+from eval.processes import chroma_server, free_port, wait_ready
 from eval.retrieval import EVAL_DIR, load_questions
 from index.build import build_index
 from index.settings import Settings
@@ -161,14 +160,9 @@ def _markdown(figures: dict) -> str:
 
 
 def _wait_ready(base: str, started: float, limit: float = 60) -> float:
-    while time.perf_counter() - started < limit:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return time.perf_counter() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"the service was not ready within {limit} s")
+    if not wait_ready(f"{base}/readyz", limit - (time.perf_counter() - started)):
+        raise SystemExit(f"the service was not ready within {limit} s")
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_ready(url: str, within: float, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll `url` until it answers 200 (True), or `within` seconds pass or `alive()` turns false (False)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and alive():
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def chroma_server(path: Path, ready_within: float = 30) -> Iterator[int]:
     """`chroma run` storing in `path`, on a free loopback port (yielded) once it answers."""
@@ -29,16 +42,8 @@ def chroma_server(path: Path, ready_within: float = 30) -> Iterator[int]:
     process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + ready_within
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"chroma run did not start within {ready_within} s")
-            time.sleep(0.2)
+        if not wait_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", ready_within, lambda: process.poll() is None):
+            raise RuntimeError(f"chroma run did not start within {ready_within} s")
         yield port
     finally:
         process.terminate()

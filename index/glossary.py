@@ -22,9 +22,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
 HEADER = ("ja", "en", "kind")
@@ -338,20 +339,24 @@ def parse_glossary(text: str, source: str = "<glossary>") -> Glossary:
     return Glossary(entries)
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path: str, mtime_ns: int, size: int) -> Glossary:
-    return parse_glossary(Path(path).read_text(encoding="utf-8"), source=path)
-
-
 def load_glossary(path: Path | str | None = None) -> Glossary:
-    """Load (and cache) a glossary; by default the one packaged with ``index``.
+    """Load (and cache) a glossary; by default the one packaged with ``index``."""
+    return load_data_file(Path(path) if path is not None else DEFAULT_PATH, parse_glossary, GlossaryError, "glossary")
 
-    The cache is keyed on the file's path, modification time and size, so an edited file is
-    read again.
-    """
-    p = Path(path) if path is not None else DEFAULT_PATH
+
+T = TypeVar("T")
+
+
+def load_data_file(path: Path, parse: Callable[[str, str], T], error: type[Exception], what: str) -> T:
+    """A TSV data file parsed by ``parse(text, source)``, cached on the file's path, modification
+    time and size (an edited file is read again); an unreadable one raises ``error``."""
     try:
-        stat = p.stat()
+        stat = path.stat()
     except OSError as exc:
-        raise GlossaryError(f"{p}: cannot read the glossary ({exc.strerror or exc})") from exc
-    return _load(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+        raise error(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    return _parsed(parse, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(parse: Callable[[str, str], T], path: str, mtime_ns: int, size: int) -> T:
+    return parse(Path(path).read_text(encoding="utf-8"), path)

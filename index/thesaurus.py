@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.glossary import EN_SEPARATOR, Entry, Glossary, phrase_key
+from index.glossary import EN_SEPARATOR, Entry, Glossary, load_data_file, phrase_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
 HEADER = ("term", "ja", "en")
@@ -111,18 +111,6 @@ def parse_thesaurus(text: str, source: str = "<thesaurus>") -> Thesaurus:
     return Thesaurus({v: tuple(t) for v, t in ja.items()}, {t: tuple(e) for t, e in en.items() if e})
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path: str, mtime_ns: int, size: int) -> Thesaurus:
-    return parse_thesaurus(Path(path).read_text(encoding="utf-8"), source=path)
-
-
 def load_thesaurus(path: Path | str | None = None) -> Thesaurus:
-    """Load (and cache, keyed on the file's path, time and size) a thesaurus; by default the
-    one packaged with ``index``."""
-    p = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        stat = p.stat()
-    except OSError as exc:
-        raise ThesaurusError(f"{p}: cannot read the thesaurus ({exc.strerror or exc})") from exc
-    return _load(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
-
+    """Load (and cache) a thesaurus; by default the one packaged with ``index``."""
+    return load_data_file(Path(path) if path is not None else DEFAULT_PATH, parse_thesaurus, ThesaurusError, "thesaurus")

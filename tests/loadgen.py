@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from eval.processes import free_port
+from eval.processes import free_port, wait_ready
 
 PLAN_ASSISTANT = Path(sys.executable).with_name("plan-assistant")
 
@@ -74,13 +74,8 @@ def serve(env: dict[str, str], folder: Path, processes: int = 1, ready_within: f
 
 
 def _wait_ready(server: Server, deadline: float) -> None:
-    while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    if wait_ready(f"{server.url}/readyz", deadline - time.monotonic(), lambda: server.process.poll() is None):
+        return
     state = f"exited with {server.process.returncode}" if server.process.poll() is not None else "not ready in time"
     raise AssertionError(f"the service {state}; its log ends:\n{server.log.read_text(errors='replace')[-3000:]}")
 

@@ -11,10 +11,8 @@ import json
 import re
 import logging
 import shutil
-import sys
 import threading
 import time
-import types
 from pathlib import Path
 
 import pytest

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.processes import free_port
+from eval.processes import free_port, wait_ready
 from tests.conftest import PLANS, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -41,15 +41,7 @@ def service(tmp_path_factory):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    else:
+    if not wait_ready(f"{base}/readyz", 60):
         pytest.fail("the service did not become ready in 60 s")
     yield base
     server.should_exit = True
