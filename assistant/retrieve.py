@@ -129,7 +129,9 @@ class Searcher:
         if query.language == "other":
             return query, []
         allowed = set(documents) if documents else None
-        keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES)
+        # A Japanese question's thesaurus terms are inferred: they weigh less than its own words.
+        own, expansion = (query.text, " ".join(query.added_terms)) if query.language == "ja" else (query.keyword_text, "")
+        keyword = [(i, s) for i, s in self.keyword.search(own, k=CANDIDATES, expansion=expansion)
                    if allowed is None or self.chunks[i].document_id in allowed]
         embedding = self.embedding([query.vector_text])[0].tolist()
         k_vector = min(CANDIDATES, len(self.chunks))

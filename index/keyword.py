@@ -29,6 +29,7 @@ FIELDS = ("terms", "bigrams")
 TERMS_WEIGHT = 1.0
 BIGRAMS_WEIGHT = 0.5
 RRF_K = 60
+EXPANSION_WEIGHT = 0.5  # words inferred for the query (thesaurus) weigh half its own, as in RM3-style expansion
 
 _ANALYZERS = {"terms": terms, "bigrams": bigrams}
 _REBUILD = "rebuild with `plan-assistant index build`"
@@ -90,12 +91,15 @@ class KeywordIndex:
         query: str,
         k: int = 20,
         *,
+        expansion: str = "",
         terms_weight: float = TERMS_WEIGHT,
         bigrams_weight: float = BIGRAMS_WEIGHT,
         rrf_k: int = RRF_K,
     ) -> list[tuple[str, float]]:
         """The ``k`` best passages for ``query`` as ``(id, fused score)``, best first.
 
+        ``expansion`` holds words searched besides the query's own (the plan terms a thesaurus
+        found for them): inferred, so their BM25 scores count EXPANSION_WEIGHT of the query's.
         Passages matching no query token are never returned, so a query of unknown words
         (or of stopwords only, or empty) gives []. Ties are broken by passage order.
         """
@@ -108,7 +112,9 @@ class KeywordIndex:
             bm25 = self._fields.get(name)
             if bm25 is None or weight <= 0:
                 continue
-            order = _ranking(bm25, _ANALYZERS[name](query))
+            own = _ANALYZERS[name](query)
+            extra = [t for t in _ANALYZERS[name](expansion) if t not in set(own)] if expansion else []
+            order = _ranking(bm25, own, extra)
             if order.size:
                 fused[order] += weight / (rrf_k + np.arange(1, order.size + 1))
         hits = np.flatnonzero(fused > 0)
@@ -210,13 +216,15 @@ def _bm25(corpus_tokens: Iterable[list[str]]) -> bm25s.BM25 | None:
     return bm25
 
 
-def _ranking(bm25: bm25s.BM25, query_tokens: list[str]) -> np.ndarray:
-    """Indices of the passages with a positive BM25 score, best first (ties: passage order)."""
+def _ranking(bm25: bm25s.BM25, query_tokens: list[str], expansion_tokens: Sequence[str] = ()) -> np.ndarray:
+    """Indices of the passages with a positive BM25 score, best first (ties: passage order);
+    expansion tokens score EXPANSION_WEIGHT of the query's own."""
     vocab = bm25.vocab_dict
-    token_ids = list(dict.fromkeys(vocab[t] for t in query_tokens if t in vocab))
-    if not token_ids:
-        return np.empty(0, dtype=np.int64)
-    scores = bm25.get_scores_from_ids(token_ids)
+    scores = np.zeros(bm25.scores["num_docs"], dtype=np.float64)
+    for tokens, weight in ((query_tokens, 1.0), (expansion_tokens, EXPANSION_WEIGHT)):
+        token_ids = list(dict.fromkeys(vocab[t] for t in tokens if t in vocab))
+        if token_ids:
+            scores += weight * bm25.get_scores_from_ids(token_ids)
     hits = np.flatnonzero(scores > 0)
     return hits[np.argsort(-scores[hits], kind="stable")]
 

@@ -197,3 +197,13 @@ def test_load_of_a_broken_folder_says_to_rebuild(tmp_path, corrupt):
 def test_load_of_a_missing_folder_says_to_rebuild(tmp_path):
     with pytest.raises(KeywordIndexError, match="plan-assistant index build"):
         KeywordIndex.load(tmp_path / "nowhere")
+
+
+def test_expansion_words_weigh_less_than_the_querys_own():
+    """Words inferred for a question (a thesaurus's plan terms) count half: a passage holding
+    the question's own word outranks one holding only an inferred word, which a plain query of
+    both words would rank first (a tie, broken by passage order)."""
+    index = KeywordIndex.build(["inferred", "own", "other"], ["短期借入金の限度額", "学生寮の整備", "教育課程の編成"])
+    assert [i for i, _ in index.search("学生寮 短期借入金")][:2] == ["inferred", "own"]
+    assert [i for i, _ in index.search("学生寮", expansion="短期借入金")][:2] == ["own", "inferred"]
+    assert [i for i, _ in index.search("学生寮", expansion="学生寮")] == [i for i, _ in index.search("学生寮")]
