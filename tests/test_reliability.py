@@ -280,3 +280,40 @@ def test_soak_no_errors_and_memory_levels_off(tmp_path: Path):
     assert failures(replies) == []
     assert len(replies) >= SOAK_SECONDS  # the load really ran: at least one request a second
     assert last <= middle + RSS_SLACK_MIB
+
+
+def test_a_service_follows_builds_switched_in_elsewhere_and_skips_unopenable_ones(tmp_path: Path):
+    """In-process: a build written by someone else (here build_index itself) is opened on the
+    next look; a CURRENT naming a build that cannot be opened leaves the engine as it was and
+    is not tried again on every request."""
+    from assistant.api.metrics import Metrics
+    from assistant.api.service import Service
+
+    settings = Settings(plans_dir=_plans(tmp_path), data_dir=tmp_path / "data")
+    build_index(settings, progress=False)
+    service = Service(settings, Metrics())
+    service.load()
+    first = service.engine.searcher.build
+    build_index(settings, force=True, progress=False)
+    live = current_build(settings.data_dir)
+    assert live != first
+    deadline = time.monotonic() + 60
+    while service.engine.searcher.build != live:
+        assert time.monotonic() < deadline, "the new build was never opened"
+        service._checked = 0.0  # no need to wait out the once-a-second look
+        service.follow_live_build()
+        time.sleep(0.1)
+    (settings.data_dir / CURRENT).write_text("no-such-build-1\n")
+    service._checked = 0.0
+    service.follow_live_build()
+    deadline = time.monotonic() + 30
+    while service._unopenable != "no-such-build-1":
+        assert time.monotonic() < deadline, "the unopenable build was never tried"
+        time.sleep(0.1)
+    assert service.engine.searcher.build == live
+    assert service._lock.acquire(timeout=10)  # the failed attempt has ended
+    service._lock.release()
+    service._checked = 0.0
+    service.follow_live_build()  # not tried again: the lock stays free
+    assert service._lock.acquire(blocking=False)
+    service._lock.release()

@@ -71,6 +71,7 @@ class Service:
         self.library = Library()
         self._lock = threading.Lock()
         self._checked = 0.0  # when the CURRENT file was last read (monotonic seconds)
+        self._unopenable: str | None = None  # a live build that failed to open: not tried again
 
     def load(self) -> None:
         """Open the live index and parse the plans; a missing index leaves the service up but not ready."""
@@ -93,16 +94,17 @@ class Service:
         self._checked = now
         live = current_build(self.settings.data_dir)
         served = self.engine.searcher.build if self.engine else None
-        if live and live != served and self._lock.acquire(blocking=False):
-            threading.Thread(target=self._reopen, name="reopen-index", daemon=True).start()
+        if live and live not in (served, self._unopenable) and self._lock.acquire(blocking=False):
+            threading.Thread(target=self._reopen, args=(live,), name="reopen-index", daemon=True).start()
 
-    def _reopen(self) -> None:
+    def _reopen(self, live: str) -> None:
         try:
             engine, library = Engine.open(self.settings), Library.read(self.settings)
             self.engine, self.library, self.reason = engine, library, None
             log.info("opened index %s, switched in by another process", engine.searcher.build)
         except Exception:  # noqa: BLE001 - the engine already loaded keeps answering
-            log.exception("the index switched in by another process cannot be opened")
+            self._unopenable = live
+            log.exception("the index %s switched in by another process cannot be opened", live)
         finally:
             self._lock.release()
 
