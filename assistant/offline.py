@@ -2,9 +2,10 @@
 
 No model is needed. The retrieved sections are cut into sentences (a plan item stays
 whole; a table gives its rebuilt rows), each sentence is scored by how much of the
-question's meaning it contains (the question's terms weighted by their idf in the plans,
-an English question's terms through the glossary), and the best sentences are quoted,
-grouped by section, each with its marker. When no sentence holds enough of the question,
+question's meaning it and its section's titles contain (the question's terms weighted by
+their idf in the plans, an English question's terms through the glossary), and the best
+sentences are quoted, grouped by section, each with its marker: the best section's at
+length, so that a question about a section is answered by its items, others briefly. When no sentence holds enough of the question,
 the answer says the plans do not answer it and names the nearest sections instead.
 """
 
@@ -23,13 +24,13 @@ from index.glossary import Glossary
 
 FOUND_COVERAGE = 0.35  # calibrated on the question set (see eval/README.md): the share of weighted terms
 KEEP_RATIO = 0.7  # other sentences quoted when they hold this share of the best one's coverage
-MAX_QUOTES = 4
+MAX_QUOTES = 6
+OTHER_QUOTES = 2  # sentences quoted from a section other than the best one's
 MAX_SECTIONS = 3
 RELATED = 3
 ENGLISH_UNKNOWN_SHARE = 0.5
 JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
-TITLE_SHARE = 0.5  # a question term found only in the section's titles counts half
 MAX_ROWS = 5
 MAX_GLOSSES = 6
 MIN_GLOSSES = 2  # table rows shown for one table
@@ -73,6 +74,7 @@ class _Sentence:
     line_end: int
     rows: tuple[str, ...] = ()
     coverage: float = 0.0
+    said: float = 0.0  # the share of the question in the sentence's own words, not its section's titles
     matched_rows: tuple[str, ...] = ()  # the rows that name what the question asks for
 
 
@@ -133,16 +135,19 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     wanted_terms = set(terms(query.keyword_text))
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
-        body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings]  # a heading line restates titles
+        body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles
         own = _term_set("\n".join((*body, *s.rows)))
-        titles = _term_set("\n".join(s.hit.path))  # a sentence is about its section's titles, less directly
-        covered = sum(c.weight * (1.0 if c.terms & own else TITLE_SHARE if c.terms & titles else 0.0) for c in wanted)
-        covered += sum(idf(t) for t in extra & own)
-        s.coverage = min(1.0, covered / total) if total else 0.0
+        # A plan item leans on its section's titles (「2. 附属学校と連携した学校運営を検討する」 under
+        # 学校運営の改善): a question term found there counts as the item's; its own words break ties.
+        titles = _term_set("\n".join(s.hit.path))
+        said = sum(c.weight for c in wanted if c.terms & own) + sum(idf(t) for t in extra & own)
+        titled = sum(c.weight for c in wanted if not c.terms & own and c.terms & titles)
+        s.coverage = min(1.0, (said + titled) / total) if total else 0.0
+        s.said = min(1.0, said / total) if total else 0.0
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
     numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
-    sentences.sort(key=lambda s: (-s.coverage, s.rank, s.start))
+    sentences.sort(key=lambda s: (-s.coverage, -s.said, s.rank, s.start))
     # A question about a number is answered by the best sentence that gives one, or not at all.
     best = next((s for s in sentences if _has_number(s)), None) if numeric else next(iter(sentences), None)
     asked = question or query.text
@@ -164,6 +169,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
 
 def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
     out: list[_Sentence] = []
+    headings: list[_Sentence] = []  # quoted only when the section says nothing else (「担保に供する計画の予定はない。」)
     titles = _squash(" ".join((hit.label, *hit.path)))
     for chunk in hit.chunks:
         if chunk.kind == "table":
@@ -177,26 +183,33 @@ def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
             end = offset + len(piece.rstrip())
             offset += len(piece)
             body = text[start:end]
-            if len(_squash(body)) < 4 or _squash(body) in titles:  # a heading says nothing the path does not
+            if len(_squash(body)) < 4:
                 continue
             first = chunk.span.line_start + text.count("\n", chunk.span.start, start)
-            out.append(_Sentence(hit, rank, start, end, body, first, first + body.count("\n")))
-    return out
+            sentence = _Sentence(hit, rank, start, end, body, first, first + body.count("\n"))
+            # a heading says nothing the path does not
+            (headings if _squash(body) in titles else out).append(sentence)
+    return out or headings
 
 
 def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
-    """The best sentence and those nearly as good, at most MAX_SECTIONS sections, in plan order
-    within a section and in order of best evidence across sections."""
-    best = ranked[0].coverage
+    """The best sentence and those nearly as good, in plan order within a section and in order
+    of best evidence across sections.
+
+    The best sentence's section may be quoted at length (a list question is answered by the
+    section's items, which lean on its titles); another section by at most OTHER_QUOTES."""
+    best = ranked[0]
     chosen: list[_Sentence] = []
-    sections: list[str] = []
+    sections: list[str] = [best.hit.section_id]
     for s in ranked:
-        if len(chosen) == MAX_QUOTES or s.coverage < best * KEEP_RATIO:
+        if len(chosen) == MAX_QUOTES or s.coverage < best.coverage * KEEP_RATIO:
             break
-        if s.hit.section_id not in sections:
-            if len(sections) == MAX_SECTIONS:
-                continue
-            sections.append(s.hit.section_id)
+        section = s.hit.section_id
+        if section != best.hit.section_id and (sum(c.hit.section_id == section for c in chosen) == OTHER_QUOTES
+                                               or section not in sections and len(sections) == MAX_SECTIONS):
+            continue
+        if section not in sections:
+            sections.append(section)
         chosen.append(s)
     return sorted(chosen, key=lambda s: (sections.index(s.hit.section_id), s.start))
 

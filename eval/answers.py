@@ -61,6 +61,7 @@ class Outcome:
     citations: int  # citations and related sections shown
     verified: int
     ms: float
+    chars: int  # the answer's length: a longer answer holds the phrase more often, so it is shown beside it
 
 
 def _squash(text: str) -> str:
@@ -76,7 +77,7 @@ def judge(chain: AnswerChain, corpus: Corpus, q: Question | Conversation, histor
     shown = answer.citations + answer.related
     return Outcome(q.id, q.lang, bool(q.sections), answer.found,
                    bool(q.phrase) and _squash(q.phrase) in _squash(answer.text),
-                   len(answer.citations), len(relevant), len(shown), sum(c.verified for c in shown), ms)
+                   len(answer.citations), len(relevant), len(shown), sum(c.verified for c in shown), ms, len(answer.text))
 
 
 def resolved(chain: AnswerChain, corpus: Corpus, c: Conversation) -> bool:
@@ -105,6 +106,7 @@ def summary(outcomes: list[Outcome], followups: list[bool]) -> dict[str, float]:
         "followups_resolved": _share(sum(followups), len(followups)),
         "p50_ms": statistics.median(latencies) if latencies else 0.0,
         "p95_ms": latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)] if latencies else 0.0,
+        "answer_chars_p50": statistics.median(o.chars for o in answerable) if answerable else 0.0,
     }
     return {k: round(v, 4) for k, v in out.items()}
 
@@ -150,13 +152,13 @@ def markdown(report: dict[str, Any], problems: list[str], lost_ids: list[str]) -
     names = [("phrase_in_answer", "phrase in answer"), ("citation_precision", "citation precision"),
              ("verified_quotes", "verified quotes"), ("unanswerable_not_found", "unanswerable → not found"),
              ("answerable_not_found", "answerable → not found"), ("followups_resolved", "follow-ups resolved"),
-             ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")]
+             ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("answer_chars_p50", "answer length p50 (chars)")]
     lines = ["# Answer evaluation", "",
              f"{report['meta']['questions']} questions and {report['meta']['conversations']} follow-ups, "
              f"{report['meta']['answerer']} answerer, index {report['meta']['index']}.", "",
              "| group | " + " | ".join(n for _, n in names) + " |", "| --- " * (len(names) + 1) + "|"]
     for group, m in report["groups"].items():
-        lines.append(f"| {group} | " + " | ".join(f"{m[k]:.3f}" if not k.endswith("_ms") else f"{m[k]:.1f}"
+        lines.append(f"| {group} | " + " | ".join(f"{m[k]:.3f}" if not k.endswith(("_ms", "_p50")) else f"{m[k]:.1f}"
                                                   for k, _ in names) + " |")
     lines += ["", "## Against the baseline", ""] + ([f"- {p}" for p in problems] or ["No metric below the baseline."])
     if lost_ids:

@@ -54,6 +54,20 @@ def test_a_citation_that_does_not_match_the_plan_is_not_verified(offline: Answer
     assert not altered.verified and not elsewhere.verified
 
 
+def test_a_section_whose_heading_is_its_whole_statement_is_quoted(offline: AnswerChain):
+    # Ⅷ-2 is one line, 「2担保に供する計画の予定はない。」: its heading is what the plan says.
+    answer = offline.invoke(Request("担保に供する計画は？"))
+    assert answer.found and answer.citations[0].label == "Ⅷ-2"
+    assert "担保に供する計画の予定はない" in answer.citations[0].passage
+
+
+def test_a_question_about_a_section_is_answered_by_its_items(offline: AnswerChain):
+    # The items of 学校運営の改善 name neither 学校運営 nor 改善 each: they lean on the heading.
+    answer = offline.invoke(Request("附属学校の学校運営はどう改善する？"))
+    items = [c for c in answer.citations if c.label == "Ⅰ-3-(2)-2)"]
+    assert len(items) == 5 and answer.citations[0].label == "Ⅰ-3-(2)-2)"
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
