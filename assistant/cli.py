@@ -226,7 +226,7 @@ def _search_text(query, hits) -> str:
     if not hits:
         lines.append("no section of the plans matches this question")
     for n, h in enumerate(hits, start=1):
-        lines.append(f"{n}. [{h.score * 1000:.1f}] {h.document_id} {h.label}  {' > '.join(h.path)}")
+        lines.append(f"{n}. [{h.score:.3f}] {h.document_id} {h.label}  {' > '.join(h.path)}")
         lines.append(f"   {h.chunks[0].text.splitlines()[0][:100]}")
     return "\n".join(lines)
 

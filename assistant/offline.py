@@ -17,19 +17,22 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.citation import Answer, Citation, cite, cite_chunk
+from assistant.concepts import Wanted, concepts, term_set
 from assistant.retrieve import Hit, Query
-from index.analyze import nouns, terms
+from index.analyze import terms
 from index.build import DocumentText
 from index.glossary import Glossary
 
-FOUND_COVERAGE = 0.35  # calibrated on the question set (see eval/README.md): the share of weighted terms
+# The share of the question's weight one sentence must hold for an answer, per language (the
+# two are built differently: an English question's unknown words weigh half); calibrated on
+# the question set, see eval/README.md.
+FOUND_COVERAGE = {"ja": 0.40, "en": 0.35}
 KEEP_RATIO = 0.7  # other sentences quoted when they hold this share of the best one's coverage
 MAX_QUOTES = 6
+OTHER_KEEP = 0.9  # another section is quoted only when it holds the question nearly as well
 OTHER_QUOTES = 2  # sentences quoted from a section other than the best one's
 MAX_SECTIONS = 3
 RELATED = 3
-ENGLISH_UNKNOWN_SHARE = 0.5
-JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 MAX_ROWS = 5
 MAX_GLOSSES = 6
@@ -40,24 +43,11 @@ _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
                      r"点|回|倍|割|単位|個|日|時間|歳)")
 _NUMBER_QUESTION = re.compile(
-    r"いくら|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|目標値|割合|"
-    r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b",
+    r"いくら|いくつ|幾つ|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
+    r"目標値|割合|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
+    r"\bwhat (?:proportion|percentage|ratio)\b",
     re.IGNORECASE,
 )
-# The scaffolding of English questions: words that say how something is asked, not what.
-# Any other English word the glossary does not know stays a concept the answer must hold,
-# so "parking fees" is not answered by a passage about fees alone.
-_EN_SCAFFOLD = frozenset("""
-a about above according aim aiming aims across after all also am among an and any anything are as ask asked at available be
-been being both but by can could describe described describes detail details did do does doing done during each
-either else ever every exist exists explain for from get give given goes going has have having how however if in
-include included includes including into is it its kind kinds list listed lists made main make many may me
-mention mentioned mentions more most much must my need needs of on one ones only or other others our out over
-own part particular per plan plans planned please provide provided put regarding related relating say said says
-see set should so some something specific specifically state stated states such tell than that the their them
-then there these they thing things this those through to under up upon us use used via want was way ways we
-were what whatever when where whether which while who whom whose why will with within would write written year
-years you your university universities ynu tohoku intend intends intended expected consider""".split())
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
 
 
@@ -78,44 +68,6 @@ class _Sentence:
     matched_rows: tuple[str, ...] = ()  # the rows that name what the question asks for
 
 
-@dataclass(frozen=True)
-class Concept:
-    """One idea of the question: the terms any of which expresses it, and its weight."""
-
-    terms: frozenset[str]
-    weight: float
-
-
-def concepts(query: Query, glossary: Glossary, idf: Callable[[str], float]) -> list[Concept]:
-    """What a sentence must contain to answer the question: the things it names, weighted by
-    their rarity in the plans.
-
-    A word in no passage has no idf worth the name: a Japanese one weighs as much as the
-    question's average known term, so it counts against an answer without swamping it; an
-    English one the glossary does not know weighs half that, since most such words are
-    verbs and adjectives of the asking, not things the plans would name."""
-    shares: list[float] = []  # how much each group weighs when the plans never use it
-    if query.language == "en":
-        matches = glossary.to_japanese(query.text)
-        groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
-        shares = [1.0] * len(groups)
-        for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", query.text):
-            w = word.group()
-            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
-                continue
-            groups.append(frozenset({w.lower()}))
-            named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
-            shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
-    else:
-        groups = [frozenset({t}) for t in dict.fromkeys(nouns(query.text))]
-        shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
-    unseen = idf("\0")  # the idf of a term in no passage
-    weights = [max(idf(t) for t in g) for g in groups]
-    known = [w for w in weights if w < unseen]
-    average = sum(known) / len(known) if known else 1.0
-    return [Concept(g, w if w < unseen else average * share) for g, w, share in zip(groups, weights, shares)]
-
-
 def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], glossary: Glossary,
                    idf: Callable[[str], float], question: str | None = None, language: str | None = None) -> Answer:
     """Quote the sentences of `hits` that answer `query`, or say the plans do not, in `language`
@@ -123,27 +75,21 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
 
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
-    wanted = concepts(query, glossary, idf)
+    wanted = Wanted.of(query.text, query.language, query.added_terms, glossary, idf)
     if question and question != query.text and query.text.endswith(question):
-        own = concepts(replace(query, text=question), glossary, idf)
-        context = concepts(replace(query, text=query.text[: -len(question)]), glossary, idf)
+        own = concepts(question, query.language, glossary, idf)
+        context = concepts(query.text[: -len(question)], query.language, glossary, idf)
         known = {t for c in own for t in c.terms}
-        wanted = own + [replace(c, weight=c.weight * CONTEXT_SHARE) for c in context if not c.terms & known]
-    extra = {t for a in query.added_terms for t in terms(a)} if query.language == "ja" else set()
+        wanted = replace(wanted, concepts=(*own, *(replace(c, weight=c.weight * CONTEXT_SHARE)
+                                                   for c in context if not c.terms & known)))
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
-    total = sum(c.weight for c in wanted)
     wanted_terms = set(terms(query.keyword_text))
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles
-        own = _term_set("\n".join((*body, *s.rows)))
-        # A plan item leans on its section's titles (「2. 附属学校と連携した学校運営を検討する」 under
-        # 学校運営の改善): a question term found there counts as the item's; its own words break ties.
-        titles = _term_set("\n".join(s.hit.path))
-        said = sum(c.weight for c in wanted if c.terms & own) + sum(idf(t) for t in extra & own)
-        titled = sum(c.weight for c in wanted if not c.terms & own and c.terms & titles)
-        s.coverage = min(1.0, (said + titled) / total) if total else 0.0
-        s.said = min(1.0, said / total) if total else 0.0
+        own = term_set("\n".join((*body, *s.rows)))
+        s.coverage = wanted.coverage(own, term_set("\n".join(s.hit.path)))
+        s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
     numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
@@ -154,7 +100,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
         return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
-    if best is None or best.coverage < FOUND_COVERAGE:
+    if best is None or best.coverage < FOUND_COVERAGE[query.language]:
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
         evidence = round(best.coverage, 3) if best else 0.0
         return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)
@@ -206,6 +152,7 @@ def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
             break
         section = s.hit.section_id
         if section != best.hit.section_id and (sum(c.hit.section_id == section for c in chosen) == OTHER_QUOTES
+                                               or s.coverage < best.coverage * OTHER_KEEP
                                                or section not in sections and len(sections) == MAX_SECTIONS):
             continue
         if section not in sections:
@@ -228,19 +175,13 @@ def _flat(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).strip()
 
 
-@lru_cache(maxsize=50_000)
-def _term_set(text: str) -> frozenset[str]:
-    """The terms of a plan passage: the plans are a fixed text, so each is analysed once."""
-    return frozenset(terms(text))
-
-
 def _has_number(s: _Sentence) -> bool:
     return bool(s.matched_rows or _NUMBER.search(s.text))
 
 
 def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
-    overlap = [len(wanted & _term_set(r.rsplit(":", 1)[0])) for r in rows]
+    overlap = [len(wanted & term_set(r.rsplit(":", 1)[0])) for r in rows]
     best = max(overlap, default=0)
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
 

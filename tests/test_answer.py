@@ -68,6 +68,11 @@ def test_a_question_about_a_section_is_answered_by_its_items(offline: AnswerChai
     assert len(items) == 5 and answer.citations[0].label == "Ⅰ-3-(2)-2)"
 
 
+def test_how_many_asked_with_ikutsu_is_a_number_question(offline: AnswerChain):
+    answer = offline.invoke(Request("研究科はいくつある？"))
+    assert answer.found and answer.text.startswith("表では 教育学研究科: 260人")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text

@@ -26,6 +26,13 @@ def test_english_question_through_the_glossary(searcher: Searcher):
     assert "Ⅶ-1" in labels(hits[:3])
 
 
+def test_sections_holding_the_whole_question_are_ranked_first(searcher: Searcher):
+    # Ⅰ-3-(2)-4) trains school teachers (研修, 教職員 in its title) and fuses best from the two
+    # searches; the two sections on training administrative staff hold both 事務職員 and 研修.
+    _, hits = searcher.search("事務職員の研修は？")
+    assert {"Ⅹ-2-5)", "Ⅱ-3-5)"} <= set(labels(hits[:3])) and hits[0].label != "Ⅰ-3-(2)-4)"
+
+
 def test_one_hit_per_section(searcher: Searcher):
     _, hits = searcher.search("GPA制度", k=10)
     sections = [h.section_id for h in hits]

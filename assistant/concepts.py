@@ -1,0 +1,109 @@
+"""What a question asks for, and how much of it a passage holds.
+
+A question is read as concepts: the things it names (a Japanese question's nouns; an English
+question's glossary phrases, each standing for all its Japanese renderings, and its other
+content words), each weighted by its rarity in the plans. A passage's coverage is the share of
+that weight it holds. Retrieval re-ranks its best sections by it, and the offline answerer
+picks the sentences to quote by it: one measure, so that what is found and what is quoted
+agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.analyze import nouns, terms
+from index.glossary import Glossary
+
+ENGLISH_UNKNOWN_SHARE = 0.5
+JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
+# The scaffolding of English questions: words that say how something is asked, not what.
+# Any other English word the glossary does not know stays a concept the answer must hold,
+# so "parking fees" is not answered by a passage about fees alone.
+_EN_SCAFFOLD = frozenset("""
+a about above according aim aiming aims across after all also am among an and any anything are as ask asked at available be
+been being both but by can could describe described describes detail details did do does doing done during each
+either else ever every exist exists explain for from get give given goes going has have having how however if in
+include included includes including into is it its kind kinds list listed lists made main make many may me
+mention mentioned mentions more most much must my need needs of on one ones only or other others our out over
+own part particular per plan plans planned please provide provided put regarding related relating say said says
+see set should so some something specific specifically state stated states such tell than that the their them
+then there these they thing things this those through to under up upon us use used via want was way ways we
+were what whatever when where whether which while who whom whose why will with within would write written year
+years you your university universities ynu tohoku intend intends intended expected consider""".split())
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One idea of the question: the terms any of which expresses it, and its weight."""
+
+    terms: frozenset[str]
+    weight: float
+
+
+def concepts(text: str, language: str, glossary: Glossary, idf: Callable[[str], float]) -> list[Concept]:
+    """What a passage must contain to answer the question `text`: the things it names,
+    weighted by their rarity in the plans.
+
+    A word in no passage has no idf worth the name: a Japanese one weighs as much as the
+    question's average known term, so it counts against an answer without swamping it; an
+    English one the glossary does not know weighs half that, since most such words are
+    verbs and adjectives of the asking, not things the plans would name."""
+    shares: list[float] = []  # how much each group weighs when the plans never use it
+    if language == "en":
+        matches = glossary.to_japanese(text)
+        groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
+        shares = [1.0] * len(groups)
+        for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
+            w = word.group()
+            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
+                continue
+            groups.append(frozenset({w.lower()}))
+            named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
+            shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
+    else:
+        groups = [frozenset({t}) for t in dict.fromkeys(nouns(text))]
+        shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
+    unseen = idf("\0")  # the idf of a term in no passage
+    weights = [max(idf(t) for t in g) for g in groups]
+    known = [w for w in weights if w < unseen]
+    average = sum(known) / len(known) if known else 1.0
+    return [Concept(g, w if w < unseen else average * share) for g, w, share in zip(groups, weights, shares)]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a question asks for: its concepts, and the terms of plan terms inferred from its
+    words (the thesaurus), which a passage may hold beyond the question's own weight."""
+
+    concepts: tuple[Concept, ...]
+    inferred: frozenset[str]
+    idf: Callable[[str], float]
+
+    @classmethod
+    def of(cls, text: str, language: str, inferred: Iterable[str], glossary: Glossary,
+           idf: Callable[[str], float]) -> Wanted:
+        """A question's concepts; `inferred` are the plan terms a Japanese question was found to mean."""
+        found = frozenset(t for term in inferred for t in terms(term)) if language == "ja" else frozenset()
+        return cls(tuple(concepts(text, language, glossary, idf)), found, idf)
+
+    def coverage(self, words: frozenset[str], titles: frozenset[str] = frozenset()) -> float:
+        """The share (0–1) of the question's weight that a passage's `words` hold.
+
+        A concept found only in the `titles` of the passage's section counts as the passage's
+        own: a plan item leans on its heading (「2. 附属学校と連携した学校運営を検討する」 under
+        学校運営の改善)."""
+        total = sum(c.weight for c in self.concepts)
+        if not total:
+            return 0.0
+        held = sum(c.weight for c in self.concepts if c.terms & words or c.terms & titles)
+        return min(1.0, (held + sum(self.idf(t) for t in self.inferred & words)) / total)
+
+
+@lru_cache(maxsize=50_000)
+def term_set(text: str) -> frozenset[str]:
+    """The terms of a plan passage: the plans are a fixed text, so each is analysed once."""
+    return frozenset(terms(text))
