@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.analyze import nouns, terms
+from index.analyze import nouns, terms, without_asking_words
 from index.glossary import Glossary
 
 ENGLISH_UNKNOWN_SHARE = 0.5
@@ -65,7 +65,7 @@ def concepts(text: str, language: str, glossary: Glossary, idf: Callable[[str], 
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
-        groups = [frozenset({t}) for t in dict.fromkeys(nouns(text))]
+        groups = [frozenset({t}) for t in dict.fromkeys(nouns(without_asking_words(text)))]
         shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
     unseen = idf("\0")  # the idf of a term in no passage
     weights = [max(idf(t) for t in g) for g in groups]

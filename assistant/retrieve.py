@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 
 from assistant.concepts import Wanted, term_set
 from index import store
-from index.analyze import terms
+from index.analyze import terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
@@ -68,9 +68,20 @@ class Query:
 
     text: str
     language: str  # "ja" | "en"
-    keyword_text: str
+    keyword_text: str  # its own words as searched (a Japanese one's without its asking words; an English one's with their Japanese)
     vector_text: str
     added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
+
+    @property
+    def expansion(self) -> str:
+        """The plan terms a Japanese question's words stand for (thesaurus): inferred, so they are
+        searched at a lower weight. An English question's glossary terms are its translation."""
+        return " ".join(self.added_terms) if self.language == "ja" else ""
+
+    @property
+    def searched_text(self) -> str:
+        """Everything the keyword search looks for."""
+        return f"{self.keyword_text} {self.expansion}".strip()
 
 
 def detect_language(text: str) -> str:
@@ -90,8 +101,8 @@ def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int)
     language = detect_language(text)
     if language == "ja":
         added = thesaurus.plan_terms(text)
-        searched = " ".join((text, *added))
-        return Query(text, language, searched, searched, added)
+        # An embedding reads the question as asked; the keyword search, what it names.
+        return Query(text, language, without_asking_words(text), " ".join((text, *added)), added)
     if language != "en":
         return Query(text, language, text, text)
     japanese = tuple(dict.fromkeys(ja for m in glossary.to_japanese(text) for ja in m.ja_terms))
@@ -133,9 +144,7 @@ class Searcher:
         if query.language == "other":
             return query, []
         allowed = set(documents) if documents else None
-        # A Japanese question's thesaurus terms are inferred: they weigh less than its own words.
-        own, expansion = (query.text, " ".join(query.added_terms)) if query.language == "ja" else (query.keyword_text, "")
-        keyword = [(i, s) for i, s in self.keyword.search(own, k=CANDIDATES, expansion=expansion)
+        keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES, expansion=query.expansion)
                    if allowed is None or self.chunks[i].document_id in allowed]
         embedding = self.embedding([query.vector_text])[0].tolist()
         k_vector = min(CANDIDATES, len(self.chunks))
@@ -148,7 +157,7 @@ class Searcher:
         for weight, ranking in ((KEYWORD_WEIGHT, keyword), (vector_weight, vector)):
             for rank, (chunk_id, _) in enumerate(ranking, start=1):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
-        wanted = set(terms(query.keyword_text))
+        wanted = set(terms(query.searched_text))
         for chunk_id in scores:
             titles = self._title_terms[self.chunks[chunk_id].section_id]
             if wanted and titles:

@@ -299,6 +299,26 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     return out
 
 
+# Words that say how a question is asked, not what about (…する予定？, …って話はある？,
+# 具体的には？): in a question they name nothing, though a plan may use them
+# (「担保に供する計画の予定はない」), so they are dropped from questions only.
+ASKING_WORDS = frozenset({"予定", "積もり", "話", "感じ", "具体", "具体的", "一言", "詳細", "内容", "辺り", "所"})
+
+
+@lru_cache(maxsize=256)
+def without_asking_words(question: str) -> str:
+    """``question`` with its ASKING_WORDS blanked out: what it names, to be searched."""
+    return "".join(_blank_asking_words(piece) for piece in _pieces(question))
+
+
+def _blank_asking_words(piece: str) -> str:
+    out = piece
+    for m in reversed(list(_tokenizer().tokenize(piece))):
+        if m.normalized_form() in ASKING_WORDS:
+            out = out[: m.begin()] + " " + out[m.end() :]
+    return out
+
+
 def nouns(text: str) -> list[str]:
     """The terms of ``text`` that name things (nouns, adjectival nouns, English words, numbers):
     what a question is about. Its verbs and adverbs say how it is asked (増やす, 作る, どうやって),

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from index.analyze import MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, normalize, terms
+from index.analyze import MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, normalize, terms, without_asking_words
 
 
 def test_normalize_is_nfkc_lowercase():
@@ -119,3 +119,9 @@ def test_tokenizer_is_created_once_per_thread():
     thread.start()
     thread.join()
     assert result == {"terms": ["外国人", "留学生"], "same": True}
+
+
+def test_asking_words_are_blanked_from_questions_only():
+    assert without_asking_words("人件費を減らす予定は？") == "人件費を減らす は？"
+    assert without_asking_words("外注の話ってある？具体的には？") == "外注の ってある？ には？"
+    assert "予定" in terms("担保に供する計画の予定はない。")  # a plan's own use of the word is indexed

@@ -33,6 +33,14 @@ def test_sections_holding_the_whole_question_are_ranked_first(searcher: Searcher
     assert {"Ⅹ-2-5)", "Ⅱ-3-5)"} <= set(labels(hits[:3])) and hits[0].label != "Ⅰ-3-(2)-4)"
 
 
+def test_asking_words_do_not_find_sections(searcher: Searcher):
+    # 「…する予定は？」 asks about intent; Ⅷ-2 (担保に供する計画の予定はない) and Ⅹ-3 (…債務負担の予定は
+    # していない) hold the word 予定 and nothing else these questions name.
+    for question in ("教員を減らす予定は？", "建物を建て替える予定は？", "学部を新しく作る予定は？"):
+        _, hits = searcher.search(question)
+        assert hits[0].label not in {"Ⅷ-2", "Ⅹ-3"}, question
+
+
 def test_one_hit_per_section(searcher: Searcher):
     _, hits = searcher.search("GPA制度", k=10)
     sections = [h.section_id for h in hits]
