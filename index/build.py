@@ -182,7 +182,7 @@ def _write_corpus(folder: Path, corpus: Corpus) -> None:
             f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
     documents = [
         {"id": d.id, "title": d.title, "title_en": d.title_en, "text": d.text,
-         "sections": {s.id: [s.span.start, s.end] for s in d.sections}}
+         "sections": {s.id: [s.span.start, s.end] for s in d.sections}, "names": d.meta.get("names", [])}
         for d in corpus.documents
     ]
     (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
@@ -242,13 +242,15 @@ class DocumentText:
     title_en: str
     text: str
     sections: dict[str, tuple[int, int]]
+    names: tuple[str, ...] = ()  # what a question may call the plan's institution (catalog)
 
 
 def read_documents(folder: Path) -> dict[str, DocumentText]:
     try:
         rows = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         return {r["id"]: DocumentText(r["id"], r["title"], r["title_en"], r["text"],
-                                {k: (a, b) for k, (a, b) in r["sections"].items()}) for r in rows}
+                                {k: (a, b) for k, (a, b) in r["sections"].items()}, tuple(r.get("names", ())))
+                for r in rows}
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexNotReady(f"plan texts of build {folder.name} are damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
 

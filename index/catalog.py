@@ -25,6 +25,12 @@ class CatalogEntry:
     period: str = ""
     language: str = "ja"
     versions: tuple[str, ...] = field(default_factory=tuple)
+    aliases: tuple[str, ...] = field(default_factory=tuple)  # what users call the institution: YNU, 横国
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names a question may use for this plan's institution."""
+        return tuple(dict.fromkeys(n for n in (*self.aliases, self.institution, self.institution_en) if n))
 
 
 def document_id(name: str) -> str:
@@ -40,7 +46,8 @@ def read_catalog(plans_dir: Path) -> dict[str, CatalogEntry]:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        entries = [CatalogEntry(**{**d, "versions": tuple(d.get("versions", ()))}) for d in data.get("document", [])]
+        entries = [CatalogEntry(**{**d, "versions": tuple(d.get("versions", ())), "aliases": tuple(d.get("aliases", ()))})
+                   for d in data.get("document", [])]
     except (tomllib.TOMLDecodeError, TypeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path.name}: {exc}") from exc
     ids = [e.id for e in entries]

@@ -115,6 +115,7 @@ def parse_document(loaded: LoadedText, entry: CatalogEntry) -> Document:
             "institution_en": entry.institution_en,
             "period": entry.period,
             "versions": list(entry.versions),
+            "names": list(entry.names),
         },
         repairs=repaired.repairs,
     )

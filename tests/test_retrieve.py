@@ -41,6 +41,14 @@ def test_asking_words_do_not_find_sections(searcher: Searcher):
         assert hits[0].label not in {"Ⅷ-2", "Ⅹ-3"}, question
 
 
+def test_the_plan_a_question_names_is_preferred(searcher: Searcher):
+    assert searcher.named("How does Tohoku recruit?") == {"tohoku-intl-strategy"}
+    assert searcher.named("横国と東北大の違いは？") == {"tohoku-intl-strategy", "ynu-midterm-2004"}
+    assert searcher.named("What is a Tohokuan?") == set()  # a name inside a longer word is not a name
+    _, hits = searcher.search("What does Tohoku say about international exchange agreements?")
+    assert {h.document_id for h in hits[:3]} == {"tohoku-intl-strategy"}
+
+
 def test_one_hit_per_section(searcher: Searcher):
     _, hits = searcher.search("GPA制度", k=10)
     sections = [h.section_id for h in hits]
