@@ -45,7 +45,7 @@ _NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|�
 _NUMBER_QUESTION = re.compile(
     r"いくら|いくつ|幾つ|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
     r"目標値|割合|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
-    r"\bwhat (?:proportion|percentage|ratio)\b",
+    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high|long|often)\b",
     re.IGNORECASE,
 )
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")

@@ -71,6 +71,8 @@ def test_a_question_about_a_section_is_answered_by_its_items(offline: AnswerChai
 def test_how_many_asked_with_ikutsu_is_a_number_question(offline: AnswerChain):
     answer = offline.invoke(Request("研究科はいくつある？"))
     assert answer.found and answer.text.startswith("表では 教育学研究科: 260人")
+    answer = offline.invoke(Request("What share of the budget goes to the university hospital?"))
+    assert answer.found and answer.text.startswith("The table gives")
 
 
 def test_table_question_gives_the_rows(offline: AnswerChain):
