@@ -29,7 +29,7 @@ from sudachipy import Dictionary, SplitMode
 
 # Bump when the output of terms() or bigrams() changes: indexes built by another version
 # must be rebuilt (the keyword index stores this number and checks it on load).
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 SUDACHI_DICT = "core"
 SUDACHI_MODE = "B"
@@ -41,7 +41,8 @@ MAX_SUDACHI_BYTES = 40_000
 # particles, auxiliary verbs, punctuation and symbols, white space, and conjunctions
 # (及び, 並びに, 又は: legal boilerplate on every other line of a plan).
 DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "接続詞"})
-NOT_NAMING_POS = DROP_POS | {"動詞", "形容詞", "副詞", "連体詞", "感動詞", "接尾辞"}
+# A pronoun (どっち, それ, 何) points at a thing without naming it.
+NOT_NAMING_POS = DROP_POS | {"動詞", "形容詞", "副詞", "連体詞", "感動詞", "接尾辞", "代名詞"}
 
 # Very common words that survive the part-of-speech filter, as Sudachi normalized forms
 # (する → 為る, ある → 有る, ため → 為 ...). They occur in most passages ("…を推進する
@@ -260,6 +261,8 @@ def _words_of_piece(piece: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             out.append(("", tuple(_ascii_tokens(word))))  # no part of speech: never dropped
             continue
         pos = _part_of_speech(m.part_of_speech_id())
+        if pos == ("形状詞", "助動詞語幹"):  # みたい (…みたいな): an auxiliary verb's stem, like よう
+            pos = ("助動詞", "*")
         surface = m.surface()
         if pos[1] == "数詞":
             out.append((pos[0], tuple(_number_tokens(surface, m.normalized_form()))))

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from index.analyze import MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, normalize, terms, without_asking_words
+from index.analyze import MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, normalize, nouns, terms, without_asking_words
 
 
 def test_normalize_is_nfkc_lowercase():
@@ -125,3 +125,8 @@ def test_asking_words_are_blanked_from_questions_only():
     assert without_asking_words("人件費を減らす予定は？") == "人件費を減らす は？"
     assert without_asking_words("外注の話ってある？具体的には？") == "外注の ってある？ には？"
     assert "予定" in terms("担保に供する計画の予定はない。")  # a plan's own use of the word is indexed
+
+
+def test_pronouns_and_auxiliary_stems_name_nothing():
+    assert nouns("組織の見直しはどっちの方向で進める？") == ["組織", "見直し", "方向"]
+    assert terms("ディーンズリストみたいなのはある？") == ["ディーンズリスト"]
