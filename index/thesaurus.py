@@ -1,7 +1,7 @@
 """Thesaurus: the words users say for the plans' own terms, in Japanese and English.
 
-New staff write 「キャップ制」 where the plan writes 「履修単位の上限設定」, and researchers write
-"honours" where it writes 「顕彰」; keyword search misses both, and no model is available offline
+New staff write 「キャリア相談」 where the plan writes 「就職支援」, and researchers write "tenure
+track" where it writes 「任期制」; keyword search misses both, and no model is available offline
 to bridge them. ``index/data/thesaurus.tsv`` (columns ``term``, ``ja``, ``en``) lists, for a
 term found verbatim in a plan, the everyday Japanese words (``ja``) and the English words
 (``en``) a user may use instead, each column separated by `` | ``. It was written from the plan

@@ -26,22 +26,23 @@ def test_every_term_occurs_verbatim_in_the_plans(corpus_text):
 
 
 def test_japanese_variants_name_plan_terms_longest_first():
-    thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き | 期限付き雇用\t\n雇用\t雇う\t\n上限設定\tキャップ制 | キャップ\t\n")
+    thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き | 期限付き雇用\t\n雇用\t雇う\t\n就職支援\tキャリア相談 | キャリア\t\n")
     assert thesaurus.plan_terms("期限付き雇用の先生はいる？") == ("任期制",)  # not 雇用 as well: no overlaps
-    assert thesaurus.plan_terms("履修のキャップ制ってある？") == ("上限設定",)
-    assert thesaurus.plan_terms("ｷｬｯﾌﾟ制は？") == ("上限設定",)  # NFKC: half-width katakana
+    assert thesaurus.plan_terms("学生のキャリア相談ってある？") == ("就職支援",)
+    assert thesaurus.plan_terms("ｷｬﾘｱ相談は？") == ("就職支援",)  # NFKC: half-width katakana
     assert thesaurus.plan_terms("任期制と任期付きの違いは") == ()  # the plan's own term is already searched
     assert thesaurus.plan_terms("短期借入金の限度額") == ()
 
 
 def test_english_variants_extend_the_glossary():
-    glossary = Glossary([Entry("顕彰", ("commendation",), "student")])
-    thesaurus = parse_thesaurus(HEADER + "顕彰\t表彰\thonours | dean's list | commendation\n公募制\t\topen call\n")
+    glossary = Glossary([Entry("任期制", ("fixed-term system",), "personnel")])
+    thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き\ttenure track | fixed-term appointment | fixed-term system\n"
+                                "安全衛生\t\toccupational safety\n")
     extended = thesaurus.extend(glossary)
-    assert extended.get("顕彰").en == ("commendation", "honours", "dean's list")
-    assert extended.get("顕彰").kind == "student" and extended.get("公募制").gloss == "open call"
-    found = {ja for m in extended.to_japanese("Is there a dean's list or honors?") for ja in m.ja_terms}
-    assert found == {"顕彰"}
+    assert extended.get("任期制").en == ("fixed-term system", "tenure track", "fixed-term appointment")
+    assert extended.get("任期制").kind == "personnel" and extended.get("安全衛生").gloss == "occupational safety"
+    found = {ja for m in extended.to_japanese("Is there a tenure track or a fixed-term appointment?") for ja in m.ja_terms}
+    assert found == {"任期制"}
 
 
 @pytest.mark.parametrize(("body", "message"), [
