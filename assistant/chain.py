@@ -4,10 +4,11 @@ One runnable (langchain-core) that the CLI, the API and the evaluation all use. 
 events: `{"type": "delta", "text": …}` pieces of the answer as they are written, then one
 `{"type": "answer", "answer": Answer}` with the checked text and verified citations.
 
-The offline answerer always runs first (it costs milliseconds): when it finds that the
-plans do not answer the question, that is the answer, and no model is asked to pad it with
-weak matches. Otherwise a configured chat model writes the answer from the same sections;
-if the model fails or times out, the offline answer is given and says so.
+The offline answerer always runs first (it costs milliseconds): when it finds the plans
+silent (less than half the evidence it needs to answer), that is the answer, and no model is
+asked to pad it with weak matches. Otherwise a configured chat model writes the answer from
+the same sections, and may itself find them silent; if the model fails or times out, the
+offline answer is given and says so.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant import llm
 from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
 from assistant.conversation import Turn, standalone
-from assistant.offline import answer_offline
+from assistant.offline import FOUND_COVERAGE, answer_offline
 from assistant.retrieve import Hit, Query, Searcher
 
 CHUNKS_PER_SECTION = 2  # passages of one section put before the model
+# With a model, a question the offline answerer refuses holding at least this share of the
+# evidence it needs still goes to the model, which reads meaning a count of terms misses (and
+# may still find the plans silent). One with less is not asked: the plans hardly touch it.
+ASK_MODEL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class AnswerChain:
         offline = answer_offline(query, hits, searcher.document_texts, searcher.glossary, searcher.keyword.idf,
                                  question=request.question, language=request.language)
         answer = offline
-        if self.chat is not None and offline.found:
+        if self.chat is not None and (offline.found or offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)):
             answer = yield from self._llm_answer(request, query, hits, offline)
         else:  # written whole in a few milliseconds: one piece (each event costs the runnable machinery)
             yield {"type": "delta", "text": offline.text}
@@ -122,7 +127,7 @@ class AnswerChain:
         model = getattr(self.chat, "model_name", None) or type(self.chat).__name__
         return Answer(request.question, query.text, language, bool(used), text,
                       [c for c in candidates if c.marker in used],
-                      related=[] if used else offline.citations, answerer=f"llm:{model}",
+                      related=[] if used else offline.citations or offline.related, answerer=f"llm:{model}",
                       notes=notes, removed_markers=removed, unsupported=unsupported)
 
 
