@@ -3,20 +3,26 @@
 A question is read as concepts: the things it names (a Japanese question's nouns; an English
 question's glossary phrases, each standing for all its Japanese renderings, and its other
 content words), each weighted by its rarity in the plans. A passage's coverage is the share of
-that weight it holds. Retrieval re-ranks its best sections by it, and the offline answerer
-picks the sentences to quote by it: one measure, so that what is found and what is quoted
-agree.
+that weight it holds, with its section's titles. Retrieval re-ranks its best sections by the
+coverage of their best chunk, and the offline answerer picks the sentences to quote by theirs:
+the same concepts and weights, so that what is found and what is quoted agree. (English
+questions' asking words are `_EN_SCAFFOLD` here; Japanese ones, `ASKING_WORDS` in
+`index.analyze`, since the keyword search drops them too.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from index.analyze import nouns, terms, without_asking_words
 from index.glossary import Glossary
+
+if TYPE_CHECKING:
+    from assistant.retrieve import Query
 
 ENGLISH_UNKNOWN_SHARE = 0.5
 JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
@@ -33,7 +39,7 @@ own part particular per plan plans planned please provide provided put regarding
 see set should so some something specific specifically state stated states such tell than that the their them
 then there these they thing things this those through to under up upon us use used via want was way ways we
 were what whatever when where whether which while who whom whose why will with within would write written year
-years you your university universities ynu tohoku intend intends intended expected consider""".split())
+years you your university universities intend intends intended expected consider""".split())
 
 
 @dataclass(frozen=True)
@@ -84,11 +90,9 @@ class Wanted:
     idf: Callable[[str], float]
 
     @classmethod
-    def of(cls, text: str, language: str, inferred: Iterable[str], glossary: Glossary,
-           idf: Callable[[str], float]) -> Wanted:
-        """A question's concepts; `inferred` are the plan terms a Japanese question was found to mean."""
-        found = frozenset(t for term in inferred for t in terms(term)) if language == "ja" else frozenset()
-        return cls(tuple(concepts(text, language, glossary, idf)), found, idf)
+    def of(cls, query: Query, glossary: Glossary, idf: Callable[[str], float]) -> Wanted:
+        found = frozenset(t for term in query.added_terms for t in terms(term)) if query.language == "ja" else frozenset()
+        return cls(tuple(concepts(query.text, query.language, glossary, idf)), found, idf)
 
     def coverage(self, words: frozenset[str], titles: frozenset[str] = frozenset()) -> float:
         """The share (0–1) of the question's weight that a passage's `words` hold.

@@ -43,9 +43,9 @@ _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
                      r"点|回|倍|割|単位|個|日|時間|歳)")
 _NUMBER_QUESTION = re.compile(
-    r"いくら|いくつ|幾つ|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
+    r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
     r"目標値|割合|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
-    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high|long|often)\b",
+    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b",
     re.IGNORECASE,
 )
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
@@ -75,7 +75,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
 
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
-    wanted = Wanted.of(query.text, query.language, query.added_terms, glossary, idf)
+    wanted = Wanted.of(query, glossary, idf)
     if question and question != query.text and query.text.endswith(question):
         own = concepts(question, query.language, glossary, idf)
         context = concepts(query.text[: -len(question)], query.language, glossary, idf)
@@ -100,9 +100,10 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
         return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
-    if best is None or best.coverage < FOUND_COVERAGE[query.language]:
+    if best is None or best.coverage < FOUND_COVERAGE.get(query.language, 1.0):
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
-        evidence = round(best.coverage, 3) if best else 0.0
+        # How near the plans come to answering, whether or not the nearest sentence gives a number.
+        evidence = round(sentences[0].coverage, 3) if sentences else 0.0
         return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)
     sentences.remove(best)
     sentences.insert(0, best)

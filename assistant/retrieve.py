@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 
 from assistant.concepts import Wanted, term_set
 from index import store
-from index.analyze import terms, without_asking_words
+from index.analyze import normalize, terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
@@ -72,6 +72,7 @@ class Query:
     keyword_text: str  # its own words as searched (a Japanese one's without its asking words; an English one's with their Japanese)
     vector_text: str
     added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
+    named: frozenset[str] = frozenset()  # the plans whose institution it names (「東北大の…」, "YNU's …")
 
     @property
     def expansion(self) -> str:
@@ -91,24 +92,36 @@ def detect_language(text: str) -> str:
     return "en" if _LATIN.search(text) else "other"
 
 
-def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int) -> Query:
+def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
+            names: dict[str, tuple[str, ...]] | None = None) -> Query:
     """Validate the question and say what each search will look for: a Japanese question with
-    the plan terms its everyday words stand for, an English one through the glossary."""
+    the plan terms its everyday words stand for, an English one through the glossary; and which
+    plans it names (`names`: each plan's names for its institution)."""
     text = (text or "").strip()
     if not text:
         raise QueryError("the question is empty")
     if len(text) > max_chars:
         raise QueryError(f"the question is {len(text)} characters long; the limit is {max_chars}")
     language = detect_language(text)
+    named = named_plans(text, names or {})
     if language == "ja":
         added = thesaurus.plan_terms(text)
         # An embedding reads the question as asked; the keyword search, what it names.
-        return Query(text, language, without_asking_words(text), " ".join((text, *added)), added)
+        return Query(text, language, without_asking_words(text), " ".join((text, *added)), added, named)
     if language != "en":
         return Query(text, language, text, text)
     japanese = tuple(dict.fromkeys(ja for m in glossary.to_japanese(text) for ja in m.ja_terms))
     joined = " ".join(japanese)
-    return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese)
+    return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese, named)
+
+
+def named_plans(text: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """The plans one of whose names occurs in `text` (NFKC, case folded; an English name only
+    as a whole word)."""
+    folded = normalize(text)
+    return frozenset(plan for plan, plan_names in names.items() for name in plan_names
+                     if re.search(rf"(?<![a-z0-9]){re.escape(normalize(name))}(?![a-z0-9])" if name.isascii()
+                                  else re.escape(normalize(name)), folded))
 
 
 class Searcher:
@@ -133,11 +146,12 @@ class Searcher:
         self.thesaurus = load_thesaurus()
         self.glossary = self.thesaurus.extend(load_glossary())
         paths = {c.section_id: c.path for c in self.chunks.values()}  # one analysis per section, not per chunk
-        self._title_terms = {section: set(terms(" ".join(path))) for section, path in paths.items()}
+        self._title_terms = {section: term_set("\n".join(path)) for section, path in paths.items()}
+        self.names = {d.id: d.names for d in self.document_texts.values()}
         self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
 
     def search(self, question: str, k: int | None = None, documents: list[str] | None = None) -> tuple[Query, list[Hit]]:
-        query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars)
+        query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars, self.names)
         unknown = set(documents or ()) - set(self.documents)
         if unknown:
             raise QueryError(f"unknown document(s): {', '.join(sorted(unknown))}")
@@ -163,16 +177,9 @@ class Searcher:
             titles = self._title_terms[self.chunks[chunk_id].section_id]
             if wanted and titles:
                 scores[chunk_id] += TITLE_WEIGHT / RRF_K * len(wanted & titles) / len(wanted)
-        return query, self._rerank(query, self._merge(scores), self.named(query.text))[:k]
+        return query, self._rerank(query, self._merge(scores))[:k]
 
-    def named(self, question: str) -> set[str]:
-        """The plans whose institution the question names (「東北大の…」, "YNU's …")."""
-        folded = question.casefold()
-        return {d.id for d in self.document_texts.values()
-                if any(re.search(rf"(?<![a-z0-9]){re.escape(n.casefold())}(?![a-z0-9])" if n.isascii() else re.escape(n), folded)
-                       for n in d.names)}
-
-    def _rerank(self, query: Query, hits: list[Hit], named: set[str]) -> list[Hit]:
+    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
         """The best RERANK_DEPTH sections again, by their fused score (relative to the best one)
         and by how much of the question's weight their best chunk holds with the section's titles:
         ranks fused from two searches say little about a section holding the whole question. A
@@ -180,11 +187,11 @@ class Searcher:
         name the wrong plan)."""
         if not hits:
             return hits
-        wanted = Wanted.of(query.text, query.language, query.added_terms, self.glossary, self.keyword.idf)
+        wanted = Wanted.of(query, self.glossary, self.keyword.idf)
         top = hits[0].score
         for hit in hits[:RERANK_DEPTH]:
             held = max(wanted.coverage(term_set(c.text), self._title_terms[hit.section_id]) for c in hit.chunks)
-            hit.score = hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if named == {hit.document_id} else 0.0)
+            hit.score = hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if query.named == {hit.document_id} else 0.0)
         for hit in hits[RERANK_DEPTH:]:
             hit.score /= top
         return sorted(hits[:RERANK_DEPTH], key=lambda h: -h.score) + hits[RERANK_DEPTH:]

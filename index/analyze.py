@@ -305,13 +305,13 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
 # Words that say how a question is asked, not what about (…する予定？, …って話はある？,
 # 具体的には？): in a question they name nothing, though a plan may use them
 # (「担保に供する計画の予定はない」), so they are dropped from questions only.
-ASKING_WORDS = frozenset({"予定", "積もり", "話", "感じ", "具体", "具体的", "一言", "詳細", "内容", "辺り", "所"})
+ASKING_WORDS = frozenset({"予定", "積もり", "話", "感じ", "具体", "具体的", "一言", "詳細", "辺り", "所"})
 
 
 @lru_cache(maxsize=256)
 def without_asking_words(question: str) -> str:
-    """``question`` with its ASKING_WORDS blanked out: what it names, to be searched."""
-    return "".join(_blank_asking_words(piece) for piece in _pieces(question))
+    """``question``, normalized, with its ASKING_WORDS blanked out: what it names, to be searched."""
+    return "".join(_blank_asking_words(piece) for piece in _pieces(normalize(question)))
 
 
 def _blank_asking_words(piece: str) -> str:

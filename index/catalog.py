@@ -46,14 +46,21 @@ def read_catalog(plans_dir: Path) -> dict[str, CatalogEntry]:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        entries = [CatalogEntry(**{**d, "versions": tuple(d.get("versions", ())), "aliases": tuple(d.get("aliases", ()))})
+        entries = [CatalogEntry(**{**d, "versions": tuple(d.get("versions", ())), "aliases": _aliases(d)})
                    for d in data.get("document", [])]
-    except (tomllib.TOMLDecodeError, TypeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path.name}: {exc}") from exc
     ids = [e.id for e in entries]
     if len(ids) != len(set(ids)):
         raise CatalogError(f"{path.name}: duplicate document ids")
     return {e.file: e for e in entries}
+
+
+def _aliases(document: dict) -> tuple[str, ...]:
+    aliases = document.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise ValueError(f"document {document.get('id', '?')!r}: aliases must be a list of names, such as [\"YNU\"]")
+    return tuple(a.strip() for a in aliases)
 
 
 def entry_for(file: Path, catalog: dict[str, CatalogEntry]) -> CatalogEntry:

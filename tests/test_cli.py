@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from click.testing import CliRunner
 
 from assistant.cli import main
@@ -101,9 +103,12 @@ def test_index_build_status_and_search(tmp_path: Path):
     assert "the question is empty" in run("search", " ", env=env).output
 
 
-def test_a_broken_catalog_is_one_clear_line(tmp_path: Path):
+@pytest.mark.parametrize("catalog", ["[[document]]\nid = \n",
+                                     '[[document]]\nid = "p"\nfile = "plan.txt"\ntitle = "計画"\naliases = "YNU"\n',
+                                     '[[document]]\nid = "p"\nfile = "plan.txt"\ntitle = "計画"\naliases = [2004]\n'])
+def test_a_broken_catalog_is_one_clear_line(tmp_path: Path, catalog: str):
     (tmp_path / "plan.txt").write_text("計画\n", encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text("[[document]]\nid = \n", encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text(catalog, encoding="utf-8")
     env = {"PLAN_ASSISTANT_PLANS_DIR": str(tmp_path), "PLAN_ASSISTANT_DATA_DIR": str(tmp_path / "data")}
     for args in (("plans", "list"), ("index", "build")):
         result = run(*args, env=env)

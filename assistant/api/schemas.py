@@ -68,9 +68,9 @@ class CitationOut(BaseModel):
     text: str = Field(description="The passage, character for character as in the plan.")
     line_start: int
     line_end: int
-    score: float = Field(description="The cited section's retrieval score: its fused search score relative to the best "
-                                     "section's (1.0), plus half the share of the question it holds. Higher is better; "
-                                     "comparable within one answer only.")
+    score: float = Field(description="The cited section's retrieval score: its keyword and vector search score relative "
+                                     "to the best section's, plus a part for the share of the question it holds and for "
+                                     "being in the plan the question names. Higher is better; compare within one answer only.")
     verified: bool = Field(description="The passage is exactly the plan text at its offsets, inside the cited section.")
     rows: list[str] = Field(default_factory=list, description="A table's rows as rebuilt.")
 
