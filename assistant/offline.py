@@ -35,12 +35,13 @@ MAX_SECTIONS = 3
 RELATED = 3
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 MAX_ROWS = 5
+MIN_SENTENCE_CHARS = 12  # a shorter sentence is quoted with the one before it
 MAX_GLOSSES = 6
 MIN_GLOSSES = 2  # table rows shown for one table
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
-_NUMBER = re.compile(r"[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
+_NUMBER = re.compile(r"[△▲]?[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
                      r"点|回|倍|割|単位|個|日|時間|歳)")
 _NUMBER_QUESTION = re.compile(
     r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
@@ -123,7 +124,7 @@ def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
             out.append(_Sentence(hit, rank, chunk.span.start, chunk.span.end, chunk.text,
                                  chunk.span.line_start, chunk.span.line_end, chunk.rows))
             continue
-        pieces = [chunk.text] if chunk.kind == "item" and len(chunk.text) < 300 else _SENTENCE_END.split(chunk.text)
+        pieces = [chunk.text] if chunk.kind == "item" and len(chunk.text) < 300 else _sentence_pieces(chunk.text)
         offset = chunk.span.start
         for piece in pieces:
             start = offset + len(piece) - len(piece.lstrip())
@@ -137,6 +138,18 @@ def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
             # a heading says nothing the path does not
             (headings if _squash(body) in titles else out).append(sentence)
     return out or headings
+
+
+def _sentence_pieces(text: str) -> list[str]:
+    """`text` cut after each 。, a piece too short to stand alone kept with the one before it on
+    its line (「α(アルファ) :効率化係数。△1%とする。」 is one statement)."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if pieces and "\n" not in piece.strip(" 　") and not piece.startswith("\n") and len(_squash(piece)) < MIN_SENTENCE_CHARS:
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
 
 
 def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
@@ -204,7 +217,7 @@ def _lead(query: Query, language: str, numeric: bool, best: _Sentence, chosen: l
         if not number:
             continue
         subject = line[: number.start()].strip() or (lines[i - 1] if i else "")
-        subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、")
+        subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
         value = number.group(0).strip()
         if not subject or len(subject) > 40:
             return None

@@ -78,6 +78,13 @@ def test_how_many_and_what_share_are_number_questions(offline: AnswerChain):
     assert answer.found
 
 
+def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: AnswerChain):
+    # The plan's line is 「α(アルファ) :効率化係数。△1%とする。」; 「△1%とする。」 alone says nothing, and △ is a minus.
+    answer = offline.invoke(Request("効率化係数はいくつ？"))
+    assert answer.found and answer.text.startswith("α(アルファ) :効率化係数は△1%です [1]")
+    assert answer.citations[0].passage.endswith("α(アルファ) :効率化係数。△1%とする。")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
