@@ -97,7 +97,8 @@ class AnswerChain:
         offline = answer_offline(query, hits, searcher.document_texts, searcher.glossary, searcher.keyword.idf,
                                  question=request.question, language=request.language)
         answer = offline
-        if self.chat is not None and (offline.found or offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)):
+        near = offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)
+        if self.chat is not None and (offline.found or near):
             answer = yield from self._llm_answer(request, query, hits, offline)
         else:  # written whole in a few milliseconds: one piece (each event costs the runnable machinery)
             yield {"type": "delta", "text": offline.text}

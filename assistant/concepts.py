@@ -91,8 +91,7 @@ class Wanted:
 
     @classmethod
     def of(cls, query: Query, glossary: Glossary, idf: Callable[[str], float]) -> Wanted:
-        found = frozenset(t for term in query.added_terms for t in terms(term)) if query.language == "ja" else frozenset()
-        return cls(tuple(concepts(query.text, query.language, glossary, idf)), found, idf)
+        return cls(tuple(concepts(query.text, query.language, glossary, idf)), frozenset(terms(query.expansion)), idf)
 
     def coverage(self, words: frozenset[str], titles: frozenset[str] = frozenset()) -> float:
         """The share (0–1) of the question's weight that a passage's `words` hold.

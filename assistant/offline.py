@@ -5,8 +5,9 @@ whole; a table gives its rebuilt rows), each sentence is scored by how much of t
 question's meaning it and its section's titles contain (the question's terms weighted by
 their idf in the plans, an English question's terms through the glossary), and the best
 sentences are quoted, grouped by section, each with its marker: the best section's at
-length, so that a question about a section is answered by its items, others briefly. When no sentence holds enough of the question,
-the answer says the plans do not answer it and names the nearest sections instead.
+length, so that a question about a section is answered by its items, others briefly. When
+no sentence holds enough of the question, the answer says the plans do not answer it and
+names the nearest sections instead.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def _sentence_pieces(text: str) -> list[str]:
     its line (「α(アルファ) :効率化係数。△1%とする。」 is one statement)."""
     pieces: list[str] = []
     for piece in _SENTENCE_END.split(text):
-        if pieces and "\n" not in piece.strip(" 　") and not piece.startswith("\n") and len(_squash(piece)) < MIN_SENTENCE_CHARS:
+        if pieces and "\n" not in piece and len(_squash(piece)) < MIN_SENTENCE_CHARS:
             pieces[-1] += piece
         else:
             pieces.append(piece)

@@ -4,8 +4,9 @@ Keyword search (ours; Chroma's BM25 is Cloud-only) and vector search each rank c
 rankings are fused by reciprocal rank fusion, a match of the question's terms in a section's
 titles counts in its favour, and the chunks of one section are merged into one hit, so the
 results read as the plan's sections. The best sections are then re-ranked by how much of the
-question's weight they hold (`assistant.concepts`, the measure the answerer quotes by). An English question is searched through the bilingual
-glossary: all Japanese renderings of its terms join the query, with its English tokens.
+question's weight they hold (`assistant.concepts`, the measure the answerer quotes by). An
+English question is searched through the bilingual glossary: all Japanese renderings of its
+terms join the query, with its English tokens.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Query:
 
     text: str
     language: str  # "ja" | "en"
-    keyword_text: str  # its own words as searched (a Japanese one's without its asking words; an English one's with their Japanese)
+    keyword_text: str  # its own words as searched: a Japanese one's without asking words, an English one's with their Japanese
     vector_text: str
     added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
     named: frozenset[str] = frozenset()  # the plans whose institution it names (「東北大の…」, "YNU's …")
