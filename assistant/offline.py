@@ -44,10 +44,14 @@ OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[△▲]?[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
                      r"点|回|倍|割|単位|個|日|時間|歳)")
+# A question that asks for a value: how much or many, or what a quantity is (a fee, a rent, a
+# score, a ratio: "What is the annual fee?" is not answered by a passage about fees).
 _NUMBER_QUESTION = re.compile(
     r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
-    r"目標値|割合|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
-    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b",
+    r"目標値|割合|倍率|家賃|料金|点数|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
+    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b|"
+    r"\bwhat (?:is|are|was|were) the (?:[\w-]+ ){0,3}(?:rent|fees?|price|costs?|score|ratio|rate|percentage|salary)\b|"
+    r"\bwhat (?:[\w-]+ ){0,2}(?:rent|fees?|price|score|ratio|percentage|salary)\b",
     re.IGNORECASE,
 )
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")

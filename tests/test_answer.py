@@ -78,6 +78,15 @@ def test_how_many_and_what_share_are_number_questions(offline: AnswerChain):
     assert answer.found
 
 
+def test_a_question_about_a_price_fee_score_or_ratio_asks_for_a_value(offline: AnswerChain):
+    # The plans discuss the library and campus, and give no fee: a quote without a value answers nothing.
+    for question in ("図書館の利用料金は？", "What is the parking fee on campus?"):
+        answer = offline.invoke(Request(question))
+        assert not answer.found and answer.evidence >= FOUND_COVERAGE[answer.language]
+    answer = offline.invoke(Request("Can companies rent university facilities during the holidays?"))  # rent, the verb
+    assert answer.found
+
+
 def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: AnswerChain):
     # The plan's line is 「α(アルファ) :効率化係数。△1%とする。」; 「△1%とする。」 alone says nothing, and △ is a minus.
     answer = offline.invoke(Request("効率化係数はいくつ？"))
