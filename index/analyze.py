@@ -302,6 +302,13 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     return out
 
 
+def lemmas(text: str) -> list[str]:
+    """Every word of ``text`` in its normalized form, none dropped but punctuation and spaces:
+    to find a phrase however it is inflected (「来なくなった」 holds 「来ない」: 来る + ない)."""
+    return [m.normalized_form().lower() for piece in _pieces(normalize(text)) for m in _tokenizer().tokenize(piece)
+            if _part_of_speech(m.part_of_speech_id())[0] not in ("補助記号", "空白")]
+
+
 # Words that say how a question is asked, not what about (…する予定？, …って話はある？,
 # 具体的には？): in a question they name nothing, though a plan may use them
 # (「担保に供する計画の予定はない」), so they are dropped from questions only.

@@ -8,7 +8,8 @@ term found verbatim in a plan, the everyday Japanese words (``ja``) and the Engl
 texts alone, blind to the evaluation questions, so the evaluation measures what it adds.
 
 * :meth:`Thesaurus.plan_terms` finds the Japanese variants in a question (leftmost longest, no
-  overlaps, NFKC-folded) and gives the plan terms they stand for, to be searched with it.
+  overlaps, NFKC-folded; as written or inflected) and gives the plan terms they stand for, to
+  be searched with it.
 * :meth:`Thesaurus.extend` adds the English variants to the bilingual glossary as renderings
   of the term, so an English question reaches it as any glossary phrase does.
 """
@@ -17,9 +18,12 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
+from index.analyze import lemmas
 from index.glossary import EN_SEPARATOR, Entry, Glossary, load_data_file, phrase_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
@@ -38,24 +42,25 @@ class Thesaurus:
 
     def plan_terms(self, question: str) -> tuple[str, ...]:
         """Plan terms named by other words in ``question`` (leftmost longest variant first, no
-        overlaps); terms it already uses are left out."""
+        overlaps); terms it already uses are left out.
+
+        Variants are found as written and as sequences of normalized words, so an inflected
+        question finds them too (「授業に来なくなった」 finds 「授業に来ない」)."""
         text = unicodedata.normalize("NFKC", question)
-        found: dict[str, None] = {}
-        i = 0
-        while i < len(text):
-            for n in range(min(self._longest, len(text) - i), MIN_VARIANT_CHARS - 1, -1):
-                terms = self.ja.get(text[i : i + n])
-                if terms:
-                    found.update((t, None) for t in terms if t not in text)
-                    i += n
-                    break
-            else:
-                i += 1
-        return tuple(found)
+        found = {**_leftmost_longest(text, self.ja, MIN_VARIANT_CHARS),
+                 **_leftmost_longest(tuple(lemmas(text)), self._sequences, 1)}
+        return tuple(t for t in found if t not in text)
 
     @functools.cached_property
-    def _longest(self) -> int:
-        return max(map(len, self.ja), default=0)
+    def _sequences(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Each variant's normalized words → the plan terms it stands for."""
+        out: dict[tuple[str, ...], list[str]] = {}
+        for variant, plan in self.ja.items():
+            key = tuple(lemmas(variant))
+            if key:
+                known = out.setdefault(key, [])
+                known += [t for t in plan if t not in known]
+        return {k: tuple(v) for k, v in out.items()}
 
     def extend(self, glossary: Glossary) -> Glossary:
         """The glossary with the English variants added as renderings of their terms (a term
@@ -114,3 +119,20 @@ def parse_thesaurus(text: str, source: str = "<thesaurus>") -> Thesaurus:
 def load_thesaurus(path: Path | str | None = None) -> Thesaurus:
     """Load (and cache) a thesaurus; by default the one packaged with ``index``."""
     return load_data_file(Path(path) if path is not None else DEFAULT_PATH, parse_thesaurus, ThesaurusError, "thesaurus")
+
+
+def _leftmost_longest(sequence: Sequence[str] | str, table: Mapping[Any, tuple[str, ...]], shortest: int) -> dict[str, None]:
+    """The values of the keys of `table` found in `sequence`, leftmost longest first, no overlaps."""
+    longest = max(map(len, table), default=0)
+    found: dict[str, None] = {}
+    i = 0
+    while i < len(sequence):
+        for n in range(min(longest, len(sequence) - i), shortest - 1, -1):
+            values = table.get(sequence[i : i + n])
+            if values:
+                found.update(dict.fromkeys(values))
+                i += n
+                break
+        else:
+            i += 1
+    return found

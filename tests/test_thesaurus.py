@@ -34,6 +34,13 @@ def test_japanese_variants_name_plan_terms_longest_first():
     assert thesaurus.plan_terms("短期借入金の限度額") == ()
 
 
+def test_a_variant_is_found_however_the_question_inflects_it():
+    thesaurus = parse_thesaurus(HEADER + "資格取得\t資格を取る\t\n盗難防止\t盗まれない\t\n")
+    assert thesaurus.plan_terms("資格を取った学生への支援は？") == ("資格取得",)  # 取っ: the written variant is not in it
+    assert thesaurus.plan_terms("自転車が盗まれなくなる対策は？") == ("盗難防止",)
+    assert thesaurus.plan_terms("資格の取り方") == ()  # the words of the variant, not in its order
+
+
 def test_english_variants_extend_the_glossary():
     glossary = Glossary([Entry("任期制", ("fixed-term system",), "personnel")])
     thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き\ttenure track | fixed-term appointment | fixed-term system\n"
