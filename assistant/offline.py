@@ -258,12 +258,13 @@ def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen
         lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
-        # The key terms are those the question asked about, as quoted; other glossary terms of the
-        # quotes only when there are few (scanning the whole glossary costs more than the answer).
+        # The key terms are those the question asked about, as quoted; other terms of the quotes
+        # (not everyday words) only when there are few (scanning the whole glossary costs more than
+        # the answer).
         asked = [glossary.get(ja) for ja in query.added_terms if ja in shown]
         entries = list(dict.fromkeys(e for e in asked if e))
         if len(entries) < MIN_GLOSSES:
-            entries += [e for e in glossary.gloss(shown) if e not in entries]
+            entries += [e for e in glossary.gloss(shown) if e not in entries and e.kind != "word"]
         entries = entries[:MAX_GLOSSES]
         if entries:
             lines += ["", "Key terms: " + "; ".join(f"{e.ja} = {e.gloss}" for e in entries)]

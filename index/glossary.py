@@ -3,7 +3,9 @@
 No neural model is available offline, so an English question reaches the Japanese plans through
 a curated glossary (``index/data/glossary.tsv``, columns ``ja``, ``en``, ``kind``). Each ``ja``
 term occurs verbatim in a bundled plan; ``en`` holds one or more English renderings separated by
-`` | `` (the first is the preferred gloss, the others are variants a user might type).
+`` | `` (the first is the preferred gloss, the others are variants a user might type). Most
+entries are the plans' terms; those of kind ``word`` are everyday words (推進 = promote, 居住 =
+residence), so that a question in plain English still reaches the plans' words.
 
 * :meth:`Glossary.to_japanese` finds glossary phrases in an English question. Matching works on
   words: case-insensitive, with simple singular/plural folding (``students`` = ``student``,
@@ -30,7 +32,8 @@ from typing import TypeVar
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
 HEADER = ("ja", "en", "kind")
 KINDS = frozenset(
-    {"education", "research", "finance", "organization", "international", "student", "facility", "governance", "general"}
+    {"education", "research", "finance", "organization", "international", "student", "facility", "governance", "general",
+     "word"}  # word: an everyday word (推進 = promote), glossed only when asked for
 )
 EN_SEPARATOR = "|"
 

@@ -26,6 +26,13 @@ def test_english_question_through_the_glossary(searcher: Searcher):
     assert "Ⅶ-1" in labels(hits[:3])
 
 
+def test_english_question_in_everyday_words(searcher: Searcher):
+    # No glossary phrase in it: its words are the glossary's everyday words (international → 国際, residence → 居住).
+    query, hits = searcher.search("What international residence is planned?")
+    assert {"国際", "居住"} <= set(query.added_terms)
+    assert hits and "留学生居住施設" in hits[0].chunks[0].text
+
+
 def test_sections_holding_the_whole_question_are_ranked_first(searcher: Searcher):
     # Ⅰ-3-(2)-4) trains school teachers (研修, 教職員 in its title) and fuses best from the two
     # searches; the two sections on training administrative staff hold both 事務職員 and 研修.
