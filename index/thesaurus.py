@@ -20,8 +20,8 @@ import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from index.analyze import lemmas
 from index.glossary import EN_SEPARATOR, Entry, Glossary, load_data_file, phrase_key
@@ -47,8 +47,8 @@ class Thesaurus:
         Variants are found as written and as sequences of normalized words, so an inflected
         question finds them too (「授業に来なくなった」 finds 「授業に来ない」)."""
         text = unicodedata.normalize("NFKC", question)
-        found = {**_leftmost_longest(text, self.ja, MIN_VARIANT_CHARS),
-                 **_leftmost_longest(tuple(lemmas(text)), self._sequences, 1)}
+        found = {**_leftmost_longest(text, self.ja, range(self._longest[0], MIN_VARIANT_CHARS - 1, -1)),
+                 **_leftmost_longest(tuple(lemmas(text)), self._sequences, range(self._longest[1], 0, -1))}
         return tuple(t for t in found if t not in text)
 
     @functools.cached_property
@@ -61,6 +61,11 @@ class Thesaurus:
                 known = out.setdefault(key, [])
                 known += [t for t in plan if t not in known]
         return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def _longest(self) -> tuple[int, int]:
+        """The longest variant in characters and in words."""
+        return max(map(len, self.ja), default=0), max(map(len, self._sequences), default=0)
 
     def extend(self, glossary: Glossary) -> Glossary:
         """The glossary with the English variants added as renderings of their terms (a term
@@ -121,14 +126,14 @@ def load_thesaurus(path: Path | str | None = None) -> Thesaurus:
     return load_data_file(Path(path) if path is not None else DEFAULT_PATH, parse_thesaurus, ThesaurusError, "thesaurus")
 
 
-def _leftmost_longest(sequence: Sequence[str] | str, table: Mapping[Any, tuple[str, ...]], shortest: int) -> dict[str, None]:
-    """The values of the keys of `table` found in `sequence`, leftmost longest first, no overlaps."""
-    longest = max(map(len, table), default=0)
+def _leftmost_longest(sequence: Sequence[str] | str, table: Mapping[Any, tuple[str, ...]], lengths: range) -> dict[str, None]:
+    """The values of the keys of `table` found in `sequence`, leftmost longest first (of `lengths`,
+    longest first), no overlaps."""
     found: dict[str, None] = {}
     i = 0
     while i < len(sequence):
-        for n in range(min(longest, len(sequence) - i), shortest - 1, -1):
-            values = table.get(sequence[i : i + n])
+        for n in lengths:
+            values = table.get(sequence[i : i + n]) if i + n <= len(sequence) else None
             if values:
                 found.update(dict.fromkeys(values))
                 i += n
