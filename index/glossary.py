@@ -9,8 +9,8 @@ residence), so that a question in plain English still reaches the plans' words.
 
 * :meth:`Glossary.to_japanese` finds glossary phrases in an English question. Matching works on
   words: case-insensitive, with simple singular/plural folding (``students`` = ``student``,
-  ``universities`` = ``university``, ``SDGs`` = ``SDG``), a few British spellings folded to
-  American (``programme`` = ``program``), hyphens read as word breaks (``short-term`` =
+  ``universities`` = ``university``, ``SDGs`` = ``SDG``), British spellings folded to
+  American (``programmes`` = ``program``, ``organised`` = ``organized``), hyphens read as word breaks (``short-term`` =
   ``short term``). Longer phrases win: ``credit transfer`` is one match (単位互換), not
   ``credit`` (単位) followed by ``transfer``. Each match yields every Japanese term that shares
   the rendering (``international students`` → 留学生, 優秀な留学生 …: all are searched).
@@ -82,22 +82,12 @@ _COMMON_WORDS = frozenset(
      "me", "my", "no", "of", "or", "so", "to", "up", "us", "we"}
 )
 
+# British spellings read as American: -ise/-isation words by rule (organisation, recognised),
+# the rest by list; both before and after a plural is folded (programmes → programme → program).
+_BRITISH_ISE = re.compile(r"(?<=[a-z]{2})is(?=e$|ed$|es$|ing$|ation$|ational$)")
 _BRITISH = {
     "programme": "program",
     "centre": "center",
-    "organisation": "organization",
-    "organisational": "organizational",
-    "internationalisation": "internationalization",
-    "globalisation": "globalization",
-    "localisation": "localization",
-    "commercialisation": "commercialization",
-    "specialised": "specialized",
-    "specialisation": "specialization",
-    "digitalisation": "digitalization",
-    "digitisation": "digitization",
-    "utilisation": "utilization",
-    "prioritisation": "prioritization",
-    "corporatisation": "corporatization",
     "enrolment": "enrollment",
     "labour": "labor",
     "licence": "license",
@@ -166,8 +156,8 @@ def fold_word(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.replace("'", "")
-    word = _BRITISH.get(word, word)
-    return _singular(word)
+    word = _singular(_BRITISH.get(word, word))
+    return _BRITISH.get(word) or _BRITISH_ISE.sub("iz", word)
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:

@@ -141,6 +141,11 @@ def test_case_and_spelling_folding(glossary):
     assert fold_word("campuses") == fold_word("campus")
     assert fold_word("houses") == fold_word("house")
     assert fold_word("Tohoku's") == fold_word("Tohoku")
+    # British plurals and -ise words: a plural is folded before and after the spelling
+    assert fold_word("programmes") == fold_word("program")
+    assert fold_word("centres") == fold_word("centers")
+    assert fold_word("organisations") == fold_word("organization")
+    assert fold_word("recognised") == fold_word("recognized")
 
 
 def test_capital_only_acronyms(glossary):
