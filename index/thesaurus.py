@@ -28,7 +28,7 @@ from index.glossary import EN_SEPARATOR, Entry, Glossary, load_data_file, phrase
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
 HEADER = ("term", "ja", "en")
-MIN_VARIANT_CHARS = 2  # a one-character variant would be found inside unrelated words
+MIN_VARIANT_CHARS = 2  # found as written from this length; a one-character variant (寮) only as a whole word
 
 
 class ThesaurusError(ValueError):
@@ -89,8 +89,6 @@ def _variants(column: str, where: str, english: bool) -> tuple[str, ...]:
             continue
         if english and not phrase_key(part):
             raise ThesaurusError(f"{where}: English variant {part!r} has no words")
-        if not english and len(part) < MIN_VARIANT_CHARS:
-            raise ThesaurusError(f"{where}: Japanese variant {part!r} is shorter than {MIN_VARIANT_CHARS} characters")
         if part not in out:
             out.append(part)
     return tuple(out)
