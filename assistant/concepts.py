@@ -39,7 +39,9 @@ own part particular per plan plans planned please provide provided put regarding
 see set should so some something specific specifically state stated states such tell than that the their them
 then there these they thing things this those through to under up upon us use used via want was way ways we
 were what whatever when where whether which while who whom whose why will with within would write written year
-years you your university universities intend intends intended expected consider""".split())
+years you your university universities intend intends intended expected consider
+overview summary outline feature features role status nature extent background aspect aspects content contents
+measure measures step steps approach approaches initiative initiatives effort efforts figure""".split())
 
 
 @dataclass(frozen=True)

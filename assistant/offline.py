@@ -38,20 +38,23 @@ CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 MAX_ROWS = 5
 MIN_SENTENCE_CHARS = 12  # a shorter sentence is quoted with the one before it
 MAX_GLOSSES = 6
-MIN_GLOSSES = 2  # table rows shown for one table
+MIN_GLOSSES = 2  # fewer key terms than this: the quotes' other terms are glossed too
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _NUMBER = re.compile(r"[△▲]?[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
                      r"点|回|倍|割|単位|個|日|時間|歳)")
-# A question that asks for a value: how much or many, or what a quantity is (a fee, a rent, a
-# score, a ratio: "What is the annual fee?" is not answered by a passage about fees).
+# A question that asks for a value: how much or many, or what a quantity is when the quantity is
+# what is asked for ("What is the rent for…?", 「家賃は？」; not "the fee waiver policy", 「料金はかかる？」):
+# "What is the annual fee?" is not answered by a passage about fees.
+_QUANTITY = r"(?:rents?|fees?|prices?|costs?|scores?|ratios?|rates?|percentages?|salary|salaries)"
 _NUMBER_QUESTION = re.compile(
     r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
-    r"目標値|割合|倍率|家賃|料金|点数|\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
+    r"目標値|割合|(?:倍率|家賃|料金|点数)(?:は|って)?\s*(?:どのくらい|どれくらい|どの程度|何|[?？]|$)|"
+    r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
     r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b|"
-    r"\bwhat (?:is|are|was|were) the (?:[\w-]+ ){0,3}(?:rent|fees?|price|costs?|score|ratio|rate|percentage|salary)\b|"
-    r"\bwhat (?:[\w-]+ ){0,2}(?:rent|fees?|price|score|ratio|percentage|salary)\b",
+    r"\bwhat(?!\s+(?:can|could|will|would|do|does|did|should|may|might|must)\b)(?:['’]s|\s+(?:is|are|was|were))?\s+(?:[\w-]+\s+){0,3}?"
+    + _QUANTITY + r"(?=\s*(?:[?.!,]|$|(?:for|of|at|in|per|on|to|charged|paid|needed|required|do|does|is|are|must|will)\b))",
     re.IGNORECASE,
 )
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
@@ -258,13 +261,13 @@ def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen
         lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
-        # The key terms are those the question asked about, as quoted; other terms of the quotes
-        # (not everyday words) only when there are few (scanning the whole glossary costs more than
-        # the answer).
+        # The key terms are the plans' terms the question asked about, as quoted (not everyday
+        # words: 改善 = improve says nothing); other terms of the quotes only when there are few
+        # (scanning the whole glossary costs more than the answer).
         asked = [glossary.get(ja) for ja in query.added_terms if ja in shown]
-        entries = list(dict.fromkeys(e for e in asked if e))
+        entries = list(dict.fromkeys(e for e in asked if e and not e.everyday))
         if len(entries) < MIN_GLOSSES:
-            entries += [e for e in glossary.gloss(shown) if e not in entries and e.kind != "word"]
+            entries += [e for e in glossary.gloss(shown) if e not in entries]
         entries = entries[:MAX_GLOSSES]
         if entries:
             lines += ["", "Key terms: " + "; ".join(f"{e.ja} = {e.gloss}" for e in entries)]

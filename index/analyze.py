@@ -302,9 +302,10 @@ def terms(text: str, drop: frozenset[str] = DROP_POS) -> list[str]:
     return out
 
 
-def lemmas(text: str) -> list[str]:
-    """Every word of ``text`` in its normalized form, none dropped but punctuation and spaces:
-    to find a phrase however it is inflected (「来なくなった」 holds 「来ない」: 来る + ない)."""
+def normalized_words(text: str) -> list[str]:
+    """Every word of ``text`` as Sudachi's normalized form (lowercase), none dropped but
+    punctuation and spaces: to find a phrase however it is inflected or spelled (「来なくなった」
+    holds 「来ない」: 来る + ない)."""
     return [m.normalized_form().lower() for piece in _pieces(normalize(text)) for m in _tokenizer().tokenize(piece)
             if _part_of_speech(m.part_of_speech_id())[0] not in ("補助記号", "空白")]
 

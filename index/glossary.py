@@ -10,13 +10,14 @@ residence), so that a question in plain English still reaches the plans' words.
 * :meth:`Glossary.to_japanese` finds glossary phrases in an English question. Matching works on
   words: case-insensitive, with simple singular/plural folding (``students`` = ``student``,
   ``universities`` = ``university``, ``SDGs`` = ``SDG``), British spellings folded to
-  American (``programmes`` = ``program``, ``organised`` = ``organized``), hyphens read as word breaks (``short-term`` =
-  ``short term``). Longer phrases win: ``credit transfer`` is one match (単位互換), not
+  American (``programmes`` = ``program``, ``organised`` = ``organized``), hyphens read as word
+  breaks (``short-term`` = ``short term``). Longer phrases win: ``credit transfer`` is one match (単位互換), not
   ``credit`` (単位) followed by ``transfer``. Each match yields every Japanese term that shares
   the rendering (``international students`` → 留学生, 優秀な留学生 …: all are searched).
   Acronyms that spell a common word (``IT``) only match in capitals, so "it" stays a pronoun.
-* :meth:`Glossary.gloss` lists the glossary entries found in a Japanese text, longest first; a
-  term inside a longer matched term at the same place (留学生 inside 留学生センター) is left out.
+* :meth:`Glossary.gloss` lists the glossary entries (not everyday words) found in a Japanese
+  text, longest first; a term inside a longer matched term at the same place (留学生 inside
+  留学生センター) is left out.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
 HEADER = ("ja", "en", "kind")
 KINDS = frozenset(
     {"education", "research", "finance", "organization", "international", "student", "facility", "governance", "general",
-     "word"}  # word: an everyday word (推進 = promote), glossed only when asked for
+     "word"}  # word: an everyday word (推進 = promote), see Entry.everyday
 )
 EN_SEPARATOR = "|"
 
@@ -54,6 +55,11 @@ class Entry:
     def gloss(self) -> str:
         """The preferred English rendering."""
         return self.en[0]
+
+    @property
+    def everyday(self) -> bool:
+        """An everyday word (推進 = promote), searched for but not worth a gloss."""
+        return self.kind == "word"
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,9 @@ _COMMON_WORDS = frozenset(
      "me", "my", "no", "of", "or", "so", "to", "up", "us", "we"}
 )
 
-# British spellings read as American: -ise/-isation words by rule (organisation, recognised),
+# British spellings read as American: -ise/-iser/-isation words by rule (organisation, recognised),
 # the rest by list; both before and after a plural is folded (programmes → programme → program).
-_BRITISH_ISE = re.compile(r"(?<=[a-z]{2})is(?=e$|ed$|es$|ing$|ation$|ational$)")
+_BRITISH_ISE = re.compile(r"(?<=[a-z]{2})is(?=e$|ed$|er$|ing$|ation$|ational$)")
 _BRITISH = {
     "programme": "program",
     "centre": "center",
@@ -96,6 +102,8 @@ _BRITISH = {
     "catalogue": "catalog",
     "defence": "defense",
     "ageing": "aging",
+    "practise": "practice",
+    "practised": "practiced",
     "practising": "practicing",
 }
 
@@ -217,9 +225,9 @@ class Glossary:
                         terms.append(entry.ja)
         self._phrases = {k: tuple(v) for k, v in phrases.items()}
         self._max_words = max((len(k) for k in self._phrases), default=0)
-        # For gloss(): longest term first, then file order.
+        # For gloss(): the plans' terms (not everyday words), longest first, then file order.
         self._ja_order = sorted(
-            ((_normalize_ja(e.ja), e) for e in self.entries), key=lambda x: -len(x[0])
+            ((_normalize_ja(e.ja), e) for e in self.entries if not e.everyday), key=lambda x: -len(x[0])
         )
 
     def __len__(self) -> int:
@@ -268,8 +276,8 @@ class Glossary:
 
     def gloss(self, japanese_text: str) -> list[Entry]:
         """Entries whose term occurs in ``japanese_text``, longest term first (ties: earliest
-        occurrence). An occurrence inside a longer matched term at the same place does not
-        count; an entry found only that way is left out."""
+        occurrence), everyday words left out. An occurrence inside a longer matched term at the
+        same place does not count; an entry found only that way is left out."""
         text = _normalize_ja(japanese_text)
         spans: list[tuple[int, int]] = []
         found: list[tuple[int, int, Entry]] = []  # (-length, first position, entry)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.analyze import lemmas
+from index.analyze import normalized_words
 from index.glossary import EN_SEPARATOR, Entry, Glossary, load_data_file, phrase_key
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
@@ -41,22 +41,28 @@ class Thesaurus:
     en: dict[str, tuple[str, ...]]  # a plan term → English words for it
 
     def plan_terms(self, question: str) -> tuple[str, ...]:
-        """Plan terms named by other words in ``question`` (leftmost longest variant first, no
-        overlaps); terms it already uses are left out.
+        """Plan terms named by other words in ``question`` (in each of two passes, leftmost
+        longest variant first, no overlaps); terms it already uses are left out.
 
-        Variants are found as written and as sequences of normalized words, so an inflected
-        question finds them too (「授業に来なくなった」 finds 「授業に来ない」)."""
+        Japanese variants are found as written, and every variant as a sequence of normalized
+        words: an inflected question finds them too (「授業に来なくなった」 finds 「授業に来ない」),
+        and a Latin one only as a whole word (AP, not the AP in JAPAN)."""
         text = unicodedata.normalize("NFKC", question)
-        found = {**_leftmost_longest(text, self.ja, range(self._longest[0], MIN_VARIANT_CHARS - 1, -1)),
-                 **_leftmost_longest(tuple(lemmas(text)), self._sequences, range(self._longest[1], 0, -1))}
+        found = {**_leftmost_longest(text, self._written, range(self._longest[0], MIN_VARIANT_CHARS - 1, -1)),
+                 **_leftmost_longest(tuple(normalized_words(text)), self._sequences, range(self._longest[1], 0, -1))}
         return tuple(t for t in found if t not in text)
+
+    @functools.cached_property
+    def _written(self) -> dict[str, tuple[str, ...]]:
+        """The variants found as written: those with Japanese in them."""
+        return {v: terms for v, terms in self.ja.items() if not v.isascii()}
 
     @functools.cached_property
     def _sequences(self) -> dict[tuple[str, ...], tuple[str, ...]]:
         """Each variant's normalized words → the plan terms it stands for."""
         out: dict[tuple[str, ...], list[str]] = {}
         for variant, plan in self.ja.items():
-            key = tuple(lemmas(variant))
+            key = tuple(normalized_words(variant))
             if key:
                 known = out.setdefault(key, [])
                 known += [t for t in plan if t not in known]
@@ -64,8 +70,8 @@ class Thesaurus:
 
     @functools.cached_property
     def _longest(self) -> tuple[int, int]:
-        """The longest variant in characters and in words."""
-        return max(map(len, self.ja), default=0), max(map(len, self._sequences), default=0)
+        """The longest variant found as written, in characters, and in normalized words."""
+        return max(map(len, self._written), default=0), max(map(len, self._sequences), default=0)
 
     def extend(self, glossary: Glossary) -> Glossary:
         """The glossary with the English variants added as renderings of their terms (a term

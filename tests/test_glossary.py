@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.concepts import _EN_SCAFFOLD
+from index.analyze import ASKING_WORDS
+
 from index.glossary import (
     DEFAULT_PATH,
     KINDS,
@@ -14,6 +17,7 @@ from index.glossary import (
     fold_word,
     load_glossary,
     parse_glossary,
+    phrase_key,
 )
 
 PLANS = Path(__file__).resolve().parents[1] / "plans"
@@ -64,6 +68,16 @@ def test_every_line_is_well_formed():
         ):
             bad.append((number, line))
     assert not bad, f"malformed lines: {bad}"
+
+
+def test_everyday_words_are_not_words_of_asking(glossary):
+    # "What measures…", "Give an overview of…": a word of asking that the glossary knew would
+    # become a concept the answer must hold (措置, 概要), and pick the quotes by it.
+    asking = {fold_word(w) for w in _EN_SCAFFOLD}
+    everyday = [e for e in glossary if e.kind == "word"]
+    assert len(everyday) >= 400
+    assert [(e.ja, r) for e in everyday for r in e.en if phrase_key(r) in {(w,) for w in asking}] == []
+    assert not {e.ja for e in everyday} & ASKING_WORDS
 
 
 def test_default_load_is_cached(glossary):

@@ -47,6 +47,12 @@ def test_a_one_character_variant_is_found_only_as_a_word():
     assert thesaurus.plan_terms("寮母さんはいる？") == ()  # 寮母 is another word
 
 
+def test_a_latin_variant_is_found_only_as_a_word():
+    thesaurus = parse_thesaurus(HEADER + "アドミッション・ポリシー\tAP | 入試方針\t\n")
+    assert thesaurus.plan_terms("APはどこに書いてある？") == ("アドミッション・ポリシー",)
+    assert thesaurus.plan_terms("JAPANの戦略は？") == ()
+
+
 def test_english_variants_extend_the_glossary():
     glossary = Glossary([Entry("任期制", ("fixed-term system",), "personnel")])
     thesaurus = parse_thesaurus(HEADER + "任期制\t任期付き\ttenure track | fixed-term appointment | fixed-term system\n"
