@@ -92,7 +92,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         wanted = replace(wanted, concepts=(*own, *(replace(c, weight=c.weight * CONTEXT_SHARE)
                                                    for c in context if not c.terms & known)))
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
-    wanted_terms = set(terms(query.searched_text))
+    wanted_terms = set(terms(query.keyword_text))  # a value is read from a row the question names, not a guess
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles

@@ -4,8 +4,10 @@ New staff write 「キャリア相談」 where the plan writes 「就職支援�
 track" where it writes 「任期制」; keyword search misses both, and no model is available offline
 to bridge them. ``index/data/thesaurus.tsv`` (columns ``term``, ``ja``, ``en``) lists, for a
 term found verbatim in a plan, the everyday Japanese words (``ja``) and the English words
-(``en``) a user may use instead, each column separated by `` | ``. It was written from the plan
-texts alone, blind to the evaluation questions, so the evaluation measures what it adds.
+(``en``) a user may use instead, each column separated by `` | ``: the plans' compound terms
+and their most frequent words (教員: 先生; 拡充: 増やす; 削減: 減らす). A Japanese variant is a
+word the plans do not use themselves (that one is searched as it is). It was written from the
+plan texts alone, blind to the evaluation questions, so the evaluation measures what it adds.
 
 * :meth:`Thesaurus.plan_terms` finds the Japanese variants in a question (leftmost longest, no
   overlaps, NFKC-folded; as written or inflected) and gives the plan terms they stand for, to

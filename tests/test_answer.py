@@ -187,10 +187,10 @@ def test_llm_is_not_asked_when_the_plans_do_not_answer(searcher: Searcher, opena
 
 
 def test_llm_is_asked_when_the_offline_answerer_nearly_answers(searcher: Searcher, openai_server):
-    question = "大学の将来像は？"  # the offline answerer refuses it, holding part of the evidence it needs
+    question = "入試の出題ミス対策は？"  # the offline answerer refuses it, holding part of the evidence it needs
     offline = AnswerChain(searcher).invoke(Request(question))
     assert not offline.found and ASK_MODEL_SHARE * FOUND_COVERAGE["ja"] <= offline.evidence < FOUND_COVERAGE["ja"]
-    openai_server.reply = "中期計画は大学の目指す姿を述べています [1]。"
+    openai_server.reply = "中期計画は入学者選抜方法の改善を述べています [1]。"
     answer = llm_chain(searcher, openai_server).invoke(Request(question))
     assert answer.found and answer.answerer == "llm:test-model" and len(openai_server.requests) == 1
     openai_server.reply = "計画にはこの質問に答える記載が見つかりませんでした。"  # the model finds the plans silent too

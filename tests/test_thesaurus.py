@@ -1,11 +1,13 @@
 """The thesaurus: its data file against the real plans, Japanese variants found in questions,
 English variants added to the glossary, and the search it widens."""
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from assistant.retrieve import Searcher, prepare
+from index.analyze import normalized_words
 from index.glossary import Entry, Glossary, load_glossary
 from index.thesaurus import Thesaurus, ThesaurusError, load_thesaurus, parse_thesaurus
 
@@ -23,6 +25,17 @@ def test_every_term_occurs_verbatim_in_the_plans(corpus_text):
     terms = {t for ts in thesaurus.ja.values() for t in ts} | set(thesaurus.en)
     assert len(terms) >= 200
     assert sorted(t for t in terms if t not in corpus_text) == []
+
+
+def test_no_variant_is_the_plans_own_word(corpus_text):
+    # A word the plans use is searched as it is: standing for other terms as well, it would only
+    # widen the search (作る, used by the plans, would add 創出, 建造 …).
+    written = unicodedata.normalize("NFKC", corpus_text)
+    words = normalized_words(corpus_text)
+    thesaurus = load_thesaurus()
+    longest = max(len(normalized_words(v)) for v in thesaurus.ja)
+    used = {tuple(words[i : i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
+    assert sorted(v for v in thesaurus.ja if v in written or tuple(normalized_words(v)) in used) == []
 
 
 def test_japanese_variants_name_plan_terms_longest_first():
