@@ -165,7 +165,9 @@ def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
     of best evidence across sections.
 
     The best sentence's section may be quoted at length (a list question is answered by the
-    section's items, which lean on its titles); another section by at most OTHER_QUOTES."""
+    section's items, which lean on its titles); another section by at most OTHER_QUOTES. The
+    section the search ranks first is always quoted: when its words hold less of the question
+    than another's, the two measures disagree, and the reader sees both."""
     best = ranked[0]
     chosen: list[_Sentence] = []
     sections: list[str] = [best.hit.section_id]
@@ -180,6 +182,10 @@ def _choose(ranked: list[_Sentence]) -> list[_Sentence]:
         if section not in sections:
             sections.append(section)
         chosen.append(s)
+    first = next((s for s in ranked if s.rank == 0), None)  # the best sentence of the search's first section
+    if first is not None and first.hit.section_id not in sections:
+        sections.append(first.hit.section_id)
+        chosen.append(first)
     return sorted(chosen, key=lambda s: (sections.index(s.hit.section_id), s.start))
 
 

@@ -78,6 +78,16 @@ def test_how_many_and_what_share_are_number_questions(offline: AnswerChain):
     assert answer.found
 
 
+def test_the_section_the_search_ranks_first_is_always_quoted(offline: AnswerChain, searcher: Searcher):
+    # Sentences on publishing admission policies hold 公開 and 方法 (入学者選抜方法); the search
+    # ranks first Ⅰ-2-(1)-3), whose 「研究成果の公開を推進する」 holds less of the question's words.
+    question = "研究成果の公開方法は？"
+    _, hits = searcher.search(question)
+    answer = offline.invoke(Request(question))
+    assert hits[0].label == "Ⅰ-2-(1)-3)" and answer.citations[0].label != "Ⅰ-2-(1)-3)"
+    assert "研究成果の公開" in answer.citations[-1].passage
+
+
 def test_a_question_about_a_price_fee_score_or_ratio_asks_for_a_value(offline: AnswerChain):
     # The plans discuss the library and the residences, and give no fee or rent: a quote
     # without a value answers nothing.
