@@ -1,11 +1,11 @@
 """Thesaurus: the words users say for the plans' own terms, in Japanese and English.
 
-New staff write 「キャリア相談」 where the plan writes 「就職支援」, and researchers write "tenure
+New staff write 「キャリア相談」 where the plan writes 「進路指導」, and researchers write "tenure
 track" where it writes 「任期制」; keyword search misses both, and no model is available offline
 to bridge them. ``index/data/thesaurus.tsv`` (columns ``term``, ``ja``, ``en``) lists, for a
 term found verbatim in a plan, the everyday Japanese words (``ja``) and the English words
 (``en``) a user may use instead, each column separated by `` | ``: the plans' compound terms
-and their most frequent words (教員: 先生; 拡充: 増やす; 削減: 減らす). A Japanese variant is a
+and their most frequent words (教員: 先生; 資金: お金; 削減: 減らす). A Japanese variant is a
 word the plans do not use themselves (that one is searched as it is). It was written from the
 plan texts alone, blind to the evaluation questions, so the evaluation measures what it adds.
 
