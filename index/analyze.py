@@ -311,9 +311,9 @@ def normalized_words(text: str) -> list[str]:
 
 
 # Words that say how a question is asked, not what about (…する予定？, …って話はある？,
-# 具体的には？): in a question they name nothing, though a plan may use them
-# (「担保に供する計画の予定はない」), so they are dropped from questions only.
-ASKING_WORDS = frozenset({"予定", "積もり", "話", "感じ", "具体", "具体的", "一言", "詳細", "辺り", "所"})
+# 具体的には？, いくつ？, 何人？, 何%？): in a question they name nothing, though a plan may use
+# them (「担保に供する計画の予定はない」), so they are dropped from questions only.
+ASKING_WORDS = frozenset({"予定", "積もり", "話", "感じ", "具体", "具体的", "一言", "詳細", "辺り", "所", "幾つ", "何人", "何"})
 
 
 @lru_cache(maxsize=256)

@@ -125,6 +125,9 @@ def test_asking_words_are_blanked_from_questions_only():
     assert without_asking_words("人件費を減らす予定は？") == "人件費を減らす は?"  # normalized (NFKC)
     assert without_asking_words("外注の話ってある？具体的には？") == "外注の ってある? には?"
     assert "予定" in terms("担保に供する計画の予定はない。")  # a plan's own use of the word is indexed
+    # the words of a number question ask for the number: a passage need not hold them
+    assert nouns(without_asking_words("工学部の定員はいくつ？何人？")) == ["工学部", "定員"]
+    assert nouns(without_asking_words("合格率は何%？")) == ["合格率"]
 
 
 def test_pronouns_and_auxiliary_stems_name_nothing():
