@@ -337,6 +337,7 @@ def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
     from assistant.chain import AnswerChain
     from assistant.retrieve import Searcher
     from eval import answers, retrieval
+    from eval.report import write_report
     from index.build import IndexNotReady, build_index
 
     settings = Settings()
@@ -361,7 +362,7 @@ def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
         found = retrieval.regressions(report, stored) if stored else []
         text = retrieval.markdown(report, found, retrieval.lost_questions(report, stored) if stored else [])
         combined.update(retrieval.to_json(report))
-        _write(out, "retrieval", combined, text)
+        write_report(out, "retrieval", combined, text)
         problems += found
     if "answers" in parts:
         chain = AnswerChain(searcher)  # the offline default: the gate must not depend on a model
@@ -370,18 +371,12 @@ def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
         found = answers.regressions(report, old) if old else []
         text = answers.markdown(report, found, answers.lost(report, old) if old else [])
         combined["answers"] = report
-        _write(out, "answers", report, text)
+        write_report(out, "answers", report, text)
         problems += found
     if len(parts) > 1:
         (out / "all.json").write_text(json.dumps(combined, ensure_ascii=False, indent=2), encoding="utf-8")
     if problems:
         sys.exit(1)
-
-
-def _write(out: Path, name: str, report: dict, text: str) -> None:
-    (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / f"{name}.md").write_text(text, encoding="utf-8")
-    click.echo(text)
 
 
 @main.command("serve")

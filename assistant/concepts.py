@@ -60,11 +60,10 @@ def concepts(text: str, language: str, glossary: Glossary, idf: Callable[[str], 
     question's average known term, so it counts against an answer without swamping it; an
     English one the glossary does not know weighs half that, since most such words are
     verbs and adjectives of the asking, not things the plans would name."""
-    shares: list[float] = []  # how much each group weighs when the plans never use it
     if language == "en":
         matches = glossary.to_japanese(text)
         groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
-        shares = [1.0] * len(groups)
+        shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
         for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
             w = word.group()
             if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:

@@ -9,7 +9,6 @@ chain) p50 under 30 ms.
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from assistant.chain import AnswerChain, Request
 from assistant.retrieve import Searcher
+from eval.report import write_report
 from eval.retrieval import EVAL_DIR, load_questions
 from index.build import build_index
 from index.settings import Settings
@@ -65,9 +65,6 @@ def main() -> None:
         },
         "targets": {"search_p50_ms": 10, "build_s": 5, "answer_p50_ms": 30},
     }
-    out = EVAL_DIR / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     s, a = figures["search_ms"], figures["answer_ms"]
     report = "\n".join([
         "# Build, search and answer latency (`python -m eval.bench`)", "",
@@ -78,8 +75,7 @@ def main() -> None:
         f"| offline answer (whole chain), {a['queries']} questions | p50 {a['p50']} ms, p95 {a['p95']} ms, "
         f"max {a['max']} ms | p50 < 30 ms |",
     ]) + "\n"
-    (out / "bench.md").write_text(report, encoding="utf-8")
-    print(report)
+    write_report(EVAL_DIR / "results", "bench", figures, report)
 
 
 def _timed(run, questions: list[str]) -> list[float]:

@@ -22,15 +22,14 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 
 from eval.bench import percentile
-from eval.processes import chroma_server, free_port, wait_ready
+from eval.processes import chroma_server, serve
+from eval.report import write_report
 from eval.retrieval import EVAL_DIR, load_questions
 from index.build import build_index
 from index.settings import Settings
@@ -93,38 +92,30 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="service processes to measure, comma-separated")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
+    questions = [q.question for q in load_questions()]
     runs = []
     for workers in (int(w) for w in args.workers.split(",")):
         if workers == 1:
             build_index(Settings(), progress=False)
-            runs.append(_measure(levels, args.requests, workers, {}))
+            runs.append(_measure(levels, args.requests, workers, {}, questions))
             continue
         with tempfile.TemporaryDirectory() as tmp, chroma_server(Path(tmp) / "chroma") as port:
             env = {"PLAN_ASSISTANT_CHROMA_HOST": "127.0.0.1", "PLAN_ASSISTANT_CHROMA_PORT": str(port),
                    "PLAN_ASSISTANT_DATA_DIR": str(Path(tmp) / "data")}
             build_index(Settings(chroma_host="127.0.0.1", chroma_port=port, data_dir=Path(tmp) / "data"), progress=False)
-            runs.append(_measure(levels, args.requests, workers, env))
+            runs.append(_measure(levels, args.requests, workers, env, questions))
     figures = {"runs": runs, "targets": TARGETS, "cpus": os.cpu_count()}
-    out = EVAL_DIR / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_api.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    report = _markdown(figures)
-    (out / "bench_api.md").write_text(report, encoding="utf-8")
-    print(report)
+    write_report(EVAL_DIR / "results", "bench_api", figures, _markdown(figures))
 
 
-def _measure(levels: list[int], requests: int, workers: int, env: dict[str, str]) -> dict:
+def _measure(levels: list[int], requests: int, workers: int, env: dict[str, str], questions: list[str]) -> dict:
     """Start the service with `workers` processes, time each level, stop it."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "plan-assistant"), "serve", "--no-ui", "--port", str(port),
-               "--workers", str(workers)]
-    base = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
     rows = []
-    try:
-        ready_s = _wait_ready(base, started)
-        questions = [q.question for q in load_questions()]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as logs, \
+            serve({**env, "PLAN_ASSISTANT_WORKERS": str(workers)}, Path(logs), ready_within=60, cwd=Path.cwd()) as [server]:
+        ready_s = time.perf_counter() - started
+        port = server.port
         asks = [_request(port, "/v1/ask", {"question": questions[i % len(questions)]}) for i in range(requests)]
         health = [_request(port, "/healthz", None)] * requests
         asyncio.run(_load(port, asks[:40], 4))  # warm up
@@ -133,9 +124,6 @@ def _measure(levels: list[int], requests: int, workers: int, env: dict[str, str]
             ask = _figures(*asyncio.run(_load(port, asks, clients)))
             rows.append({"clients": clients, "ask_ms": ask, "healthz_ms": floor,
                          "ratio_p50": round(ask["p50"] / max(floor["p50"], 0.01), 1)})
-    finally:
-        server.terminate()
-        server.wait(30)
     return {"workers": workers, "ready_s": round(ready_s, 2), "levels": rows}
 
 
@@ -157,12 +145,6 @@ def _markdown(figures: dict) -> str:
                          f"{a['p99']} ms | {a['max']} ms | {a['throughput_rps']} | {a['errors'] + h['errors']} | "
                          f"{h['p50']} ms | {h['p99']} ms | {row['ratio_p50']}× |")
     return "\n".join(lines) + "\n"
-
-
-def _wait_ready(base: str, started: float, limit: float = 60) -> float:
-    if not wait_ready(f"{base}/readyz", limit - (time.perf_counter() - started)):
-        raise SystemExit(f"the service was not ready within {limit} s")
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

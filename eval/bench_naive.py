@@ -11,13 +11,13 @@ and naive.md.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from assistant.retrieve import Searcher
 from eval import retrieval
+from eval.report import write_report
 from index.build import build_index
 from index.corpus import build_corpus
 from index.settings import Settings
@@ -59,10 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=retrieval.EVAL_DIR / "results", help="folder for naive.json/.md")
     args = parser.parse_args(argv)
     result = compare()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "naive.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    (args.out / "naive.md").write_text(text := markdown(result), encoding="utf-8")
-    print(text)
+    write_report(args.out, "naive", result, markdown(result))
 
 
 if __name__ == "__main__":

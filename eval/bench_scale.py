@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench import percentile
+from eval.report import write_report
 from eval.retrieval import EVAL_DIR, load_questions
 from index.catalog import CATALOG_FILE
 from index.corpus import build_corpus, plan_files
@@ -277,9 +278,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 
 def write(result: dict[str, Any], out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "scale.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    (out / "scale.md").write_text(markdown(result), encoding="utf-8")
+    write_report(out, "scale", result, markdown(result))
     plot(result, out / "scale.png")
 
 
@@ -298,7 +297,6 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         result = run(sizes, plans_dir, Path(tmp))
     write(result, args.out)
-    print(markdown(result))
 
 
 if __name__ == "__main__":

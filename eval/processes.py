@@ -1,18 +1,24 @@
 """Servers started as processes on loopback, for the benchmarks and the tests: a free port,
-and a `chroma run` server from the chromadb package (the store several service processes
-share). Every wait has a deadline, and what is started here is stopped on the way out."""
+the service itself (`plan-assistant serve`), and a `chroma run` server from the chromadb
+package (the store several service processes share). Every wait has a deadline, and what is
+started here is stopped on the way out."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+PLAN_ASSISTANT = Path(sys.executable).with_name("plan-assistant")
 
 
 def free_port() -> int:
@@ -52,3 +58,63 @@ def chroma_server(path: Path, ready_within: float = 30) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running service: its process, its base URL and its log file."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rss_kib(self) -> int:
+        """Resident memory of the service process (VmRSS), in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError(f"no VmRSS for process {self.process.pid}")
+
+
+@contextmanager
+def serve(env: dict[str, str], folder: Path, processes: int = 1, ready_within: float = 90,
+          cwd: Path | None = None) -> Iterator[list[Server]]:
+    """`processes` × `plan-assistant serve --no-ui`, each on a free loopback port, with `env`
+    (PLAN_ASSISTANT_*) on top of ours; started together, yielded once all are ready. They run
+    in `cwd`, by default `folder` (so no `.env` of the checkout is read), and log to
+    `folder/serve-<port>.log`, shown when one does not get ready. Killed on exit."""
+    servers: list[Server] = []
+    try:
+        ports: set[int] = set()
+        for _ in range(100 * processes):  # a port free_port() let go may be handed out again
+            if len(ports) == processes:
+                break
+            ports.add(free_port())
+        for port in ports:
+            log = folder / f"serve-{port}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    [str(PLAN_ASSISTANT), "serve", "--no-ui", "--host", "127.0.0.1", "--port", str(port)],
+                    env={**os.environ, **env}, cwd=cwd or folder, stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: its worker processes are killed with it
+                )
+            servers.append(Server(process, port, log))
+        deadline = time.monotonic() + ready_within
+        for server in servers:
+            _wait_ready(server, deadline)
+        yield servers
+    finally:
+        for server in servers:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=30)
+
+
+def _wait_ready(server: Server, deadline: float) -> None:
+    if wait_ready(f"{server.url}/readyz", deadline - time.monotonic(), lambda: server.process.poll() is None):
+        return
+    state = f"exited with {server.process.returncode}" if server.process.poll() is not None else "not ready in time"
+    raise AssertionError(f"the service {state}; its log ends:\n{server.log.read_text(errors='replace')[-3000:]}")

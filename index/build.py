@@ -155,7 +155,7 @@ def _keyword_index(folder: Path, ids: list[str], texts: list[str]) -> Iterator[N
     index is built in a process of its own, on the other core; a small one's in a fraction of
     the second that process would take to start."""
     if len(ids) < PARALLEL_CHUNKS:
-        KeywordIndex.build(ids, texts).save(folder)
+        _save_keyword_index(folder, ids, texts)
         yield
         return
     process = multiprocessing.get_context("spawn").Process(target=_save_keyword_index, args=(folder, ids, texts),

@@ -113,7 +113,8 @@ class KeywordIndex:
             if bm25 is None or weight <= 0:
                 continue
             own = _ANALYZERS[name](query)
-            extra = [t for t in _ANALYZERS[name](expansion) if t not in set(own)] if expansion else []
+            seen = set(own)
+            extra = [t for t in _ANALYZERS[name](expansion) if t not in seen] if expansion else []
             order = _ranking(bm25, own, extra)
             if order.size:
                 fused[order] += weight / (rrf_k + np.arange(1, order.size + 1))

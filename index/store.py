@@ -46,8 +46,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
 def write_collection(
     api: ClientAPI, name: str, ef: EmbeddingFunction[Documents], chunks: list[Chunk], progress: Iterable[int] | None = None
 ) -> Collection:
-    """A fresh collection holding every chunk's index text, vector and citation metadata. The
-    vectors are computed here, in batches, by the same function the collection is opened with."""
+    """A fresh collection holding every chunk's index text, vector and citation metadata (the
+    collection's embedding function computes the vectors, a batch at a time)."""
     if name in [c.name for c in api.list_collections()]:
         api.delete_collection(name)  # a leftover of an interrupted build of the same key
     collection = api.create_collection(name, embedding_function=ef, configuration={"hnsw": HNSW})
@@ -56,7 +56,6 @@ def write_collection(
         collection.add(
             ids=[c.id for c in batch],
             documents=[c.index_text for c in batch],
-            embeddings=ef([c.index_text for c in batch]),
             metadatas=[chunk_metadata(c) for c in batch],
         )
     return collection

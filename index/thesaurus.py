@@ -42,6 +42,9 @@ class Thesaurus:
     ja: dict[str, tuple[str, ...]]  # a user's Japanese word (NFKC) → the plan terms it stands for
     en: dict[str, tuple[str, ...]]  # a plan term → English words for it
 
+    def __post_init__(self) -> None:
+        self._longest  # noqa: B018  the variant indexes are built with the thesaurus, not on its first question
+
     def plan_terms(self, question: str) -> tuple[str, ...]:
         """Plan terms named by other words in ``question`` (in each of two passes, leftmost
         longest variant first, no overlaps); terms it already uses are left out.

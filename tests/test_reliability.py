@@ -17,11 +17,12 @@ import httpx
 import pytest
 
 from assistant.retrieve import Searcher
+from eval.processes import PLAN_ASSISTANT, serve
 from eval.retrieval import load_questions
 from index.build import CURRENT, MANIFEST, build_index, current_build
 from index.settings import Settings
 from tests.conftest import PLANS
-from tests.loadgen import PLAN_ASSISTANT, Load, Reply, failures, serve
+from tests.loadgen import Load, Reply, failures
 from tests.test_api import ADMIN_KEY, NEW_PLAN, QUESTION, UNIQUE_WORD
 from tests.test_chroma_server import chroma_server  # noqa: F401 - a fixture, used by name
 
