@@ -286,9 +286,9 @@ def test_soak_no_errors_and_memory_levels_off(tmp_path: Path):
 def test_a_service_follows_builds_switched_in_elsewhere_and_skips_unopenable_ones(tmp_path: Path):
     """In-process: a build written by someone else (here build_index itself) is opened on the
     next look; a CURRENT naming a build that cannot be opened leaves the engine as it was and
-    is not tried again on every request."""
+    is not tried again on every request, but is after a while."""
     from assistant.api.metrics import Metrics
-    from assistant.api.service import Service
+    from assistant.api.service import RETRY_SECONDS, Service
 
     settings = Settings(plans_dir=_plans(tmp_path), data_dir=tmp_path / "data")
     build_index(settings, progress=False)
@@ -319,4 +319,9 @@ def test_a_service_follows_builds_switched_in_elsewhere_and_skips_unopenable_one
     service._checked = 0.0
     service.follow_live_build()
     assert tried == [] and service._lock.acquire(blocking=False)  # not tried again
+    service._lock.release()
+    service._failed -= RETRY_SECONDS  # a while later (the store may have been restarting): tried again
+    service._checked = 0.0
+    service.follow_live_build()
+    assert tried == ["no-such-build-1"]
     service._lock.release()

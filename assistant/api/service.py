@@ -31,6 +31,7 @@ from index.load import SUPPORTED_SUFFIXES, Limits, LoadError, TooLarge, load_byt
 from index.settings import Settings
 
 FOLLOW_SECONDS = 1.0  # how often requests look for a build switched in by another process
+RETRY_SECONDS = 30.0  # a switched-in build that failed to open is tried again after this long
 _UNSAFE = re.compile(r"[^\w.\-() ]")  # \w is Unicode-aware: Japanese file names stay readable
 _MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".<name>.upload" of the partial file
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
@@ -71,7 +72,8 @@ class Service:
         self.library = Library()
         self._lock = threading.Lock()
         self._checked = 0.0  # when the CURRENT file was last read (monotonic seconds)
-        self._unopenable: str | None = None  # a live build that failed to open: not tried again
+        self._unopenable: str | None = None  # a live build that failed to open: not tried again for RETRY_SECONDS
+        self._failed = 0.0  # when it failed (monotonic seconds)
 
     def load(self) -> None:
         """Open the live index and parse the plans; a missing index leaves the service up but not ready."""
@@ -87,14 +89,16 @@ class Service:
 
     def follow_live_build(self) -> None:
         """Open the live build in the background if another process switched it in: reads
-        the CURRENT file at most once a second, and never while this process rebuilds."""
+        the CURRENT file at most once a second, and never while this process rebuilds; a build
+        that failed to open is tried again only after RETRY_SECONDS."""
         now = time.monotonic()
         if now - self._checked < FOLLOW_SECONDS:
             return
         self._checked = now
         live = current_build(self.settings.data_dir)
         served = self.engine.searcher.build if self.engine else None
-        if live and live not in (served, self._unopenable) and self._lock.acquire(blocking=False):
+        retry = live != self._unopenable or now - self._failed >= RETRY_SECONDS  # a failure may pass (a restarting store)
+        if live and live != served and retry and self._lock.acquire(blocking=False):
             threading.Thread(target=self._reopen, args=(live,), name="reopen-index", daemon=True).start()
 
     def _reopen(self, live: str) -> None:
@@ -103,7 +107,7 @@ class Service:
             self.engine, self.library, self.reason = engine, library, None
             log.info("opened index %s, switched in by another process", engine.searcher.build)
         except Exception:  # noqa: BLE001 - the engine already loaded keeps answering
-            self._unopenable = live
+            self._unopenable, self._failed = live, time.monotonic()
             log.exception("the index %s switched in by another process cannot be opened", live)
         finally:
             self._lock.release()
