@@ -94,7 +94,7 @@ class AnswerChain:
         request: Request = inputs["request"]
         query, hits = inputs["retrieved"]
         searcher = self.searcher
-        offline = answer_offline(query, hits, searcher.document_texts, searcher.glossary, searcher.keyword.idf,
+        offline = answer_offline(query, hits, searcher.document_texts, searcher.lexicon,
                                  question=request.question, language=request.language)
         answer = offline
         near = offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)

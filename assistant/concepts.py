@@ -3,7 +3,9 @@
 A question is read as concepts: the things it names (a Japanese question's nouns; an English
 question's glossary phrases, each standing for all its Japanese renderings, and its other
 content words), each weighted by its rarity in the plans. A passage's coverage is the share of
-that weight it holds, with its section's titles. Retrieval re-ranks its best sections by the
+that weight it holds, with its section's titles. A Japanese question's word the plans never
+use stands for their synonyms of it (Sudachi's groups: 育休 → 育児休業), and is held inside a
+plan's compound too (方向 in 方向性): the user's word, not the plan's. Retrieval re-ranks its best sections by the
 coverage of their best chunk, and the offline answerer picks the sentences to quote by theirs:
 the same concepts and weights, so that what is found and what is quoted agree. (English
 questions' asking words are `_EN_SCAFFOLD` here; Japanese ones, `ASKING_WORDS` in
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from index.analyze import nouns, terms, without_asking_words
+from index.analyze import nouns, parts, terms, without_asking_words
 from index.glossary import Glossary
 
 if TYPE_CHECKING:
@@ -44,24 +46,54 @@ overview summary outline feature features role status nature extent background a
 measure measures step steps approach approaches initiative initiatives effort efforts figure""".split())
 
 
+def _no_synonyms(word: str) -> frozenset[str]:
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The plans' words as a question is read against them: the glossary (an English
+    question's words in the plans' Japanese), each term's idf, and the plans' synonyms of a
+    word (`index.synonyms`)."""
+
+    glossary: Glossary
+    idf: Callable[[str], float]
+    synonyms: Callable[[str], frozenset[str]] = _no_synonyms
+
+
 @dataclass(frozen=True)
 class Concept:
     """One idea of the question: the terms any of which expresses it, and its weight."""
 
     terms: frozenset[str]
     weight: float
+    inside: bool = False  # also held inside a plan's compound word: a Japanese question's own word
 
 
-def concepts(text: str, language: str, glossary: Glossary, idf: Callable[[str], float]) -> list[Concept]:
+@dataclass(frozen=True)
+class Words:
+    """The words of a passage: its terms, and the words inside its compound terms."""
+
+    terms: frozenset[str]
+    parts: frozenset[str] = frozenset()
+
+    def hold(self, concept: Concept) -> bool:
+        return bool(concept.terms & self.terms or concept.inside and concept.terms & self.parts)
+
+
+def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
     """What a passage must contain to answer the question `text`: the things it names,
     weighted by their rarity in the plans.
 
     A word in no passage has no idf worth the name: a Japanese one weighs as much as the
-    question's average known term, so it counts against an answer without swamping it; an
-    English one the glossary does not know weighs half that, since most such words are
-    verbs and adjectives of the asking, not things the plans would name."""
+    question's average known term, so it counts against an answer without swamping it (unless
+    the plans have a synonym of it, which it then stands for); an English one the glossary does
+    not know weighs half that, since most such words are verbs and adjectives of the asking,
+    not things the plans would name."""
+    idf = lexicon.idf
+    unseen = idf("\0")  # the idf of a term in no passage
     if language == "en":
-        matches = glossary.to_japanese(text)
+        matches = lexicon.glossary.to_japanese(text)
         groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
         shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
         for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
@@ -72,13 +104,14 @@ def concepts(text: str, language: str, glossary: Glossary, idf: Callable[[str], 
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
-        groups = [frozenset({t}) for t in dict.fromkeys(nouns(without_asking_words(text)))]
+        groups = [frozenset({t}) | (lexicon.synonyms(t) if idf(t) >= unseen else frozenset())
+                  for t in dict.fromkeys(nouns(without_asking_words(text)))]
         shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
-    unseen = idf("\0")  # the idf of a term in no passage
     weights = [max(idf(t) for t in g) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
-    return [Concept(g, w if w < unseen else average * share) for g, w, share in zip(groups, weights, shares)]
+    inside = language != "en"  # an English question's terms are the glossary's, the plans' own words
+    return [Concept(g, w if w < unseen else average * share, inside) for g, w, share in zip(groups, weights, shares)]
 
 
 @dataclass(frozen=True)
@@ -91,10 +124,10 @@ class Wanted:
     idf: Callable[[str], float]
 
     @classmethod
-    def of(cls, query: Query, glossary: Glossary, idf: Callable[[str], float]) -> Wanted:
-        return cls(tuple(concepts(query.text, query.language, glossary, idf)), frozenset(terms(query.expansion)), idf)
+    def of(cls, query: Query, lexicon: Lexicon) -> Wanted:
+        return cls(tuple(concepts(query.text, query.language, lexicon)), frozenset(terms(query.expansion)), lexicon.idf)
 
-    def coverage(self, words: frozenset[str], titles: frozenset[str] = frozenset()) -> float:
+    def coverage(self, words: Words, titles: Words = Words(frozenset())) -> float:
         """The share (0–1) of the question's weight that a passage's `words` hold.
 
         A concept found only in the `titles` of the passage's section counts as the passage's
@@ -103,11 +136,11 @@ class Wanted:
         total = sum(c.weight for c in self.concepts)
         if not total:
             return 0.0
-        held = sum(c.weight for c in self.concepts if c.terms & words or c.terms & titles)
-        return min(1.0, (held + sum(self.idf(t) for t in self.inferred & words)) / total)
+        held = sum(c.weight for c in self.concepts if words.hold(c) or titles.hold(c))
+        return min(1.0, (held + sum(self.idf(t) for t in self.inferred & words.terms)) / total)
 
 
 @lru_cache(maxsize=50_000)
-def term_set(text: str) -> frozenset[str]:
-    """The terms of a plan passage: the plans are a fixed text, so each is analysed once."""
-    return frozenset(terms(text))
+def passage_words(text: str) -> Words:
+    """The words of a plan passage: the plans are a fixed text, so each is analysed once."""
+    return Words(frozenset(terms(text)), frozenset(parts(text)))

@@ -13,12 +13,11 @@ names the nearest sections instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.citation import Answer, Citation, cite, cite_chunk
-from assistant.concepts import Wanted, concepts, term_set
+from assistant.concepts import Lexicon, Wanted, concepts, passage_words
 from assistant.retrieve import Hit, Query
 from index.analyze import terms
 from index.build import DocumentText
@@ -77,17 +76,17 @@ class _Sentence:
     matched_rows: tuple[str, ...] = ()  # the rows that name what the question asks for
 
 
-def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], glossary: Glossary,
-                   idf: Callable[[str], float], question: str | None = None, language: str | None = None) -> Answer:
+def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], lexicon: Lexicon,
+                   question: str | None = None, language: str | None = None) -> Answer:
     """Quote the sentences of `hits` that answer `query`, or say the plans do not, in `language`
     (by default the question's).
 
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
-    wanted = Wanted.of(query, glossary, idf)
+    wanted = Wanted.of(query, lexicon)
     if question and question != query.text and query.text.endswith(question):
-        own = concepts(question, query.language, glossary, idf)
-        context = concepts(query.text[: -len(question)], query.language, glossary, idf)
+        own = concepts(question, query.language, lexicon)
+        context = concepts(query.text[: -len(question)], query.language, lexicon)
         known = {t for c in own for t in c.terms}
         wanted = replace(wanted, concepts=(*own, *(replace(c, weight=c.weight * CONTEXT_SHARE)
                                                    for c in context if not c.terms & known)))
@@ -96,8 +95,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles
-        own = term_set("\n".join((*body, *s.rows)))
-        s.coverage = wanted.coverage(own, term_set("\n".join(s.hit.path)))
+        own = passage_words("\n".join((*body, *s.rows)))
+        s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
         s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
@@ -119,7 +118,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     chosen = _choose(sentences)
     citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
                  for n, s in enumerate(chosen, start=1)]
-    text = _compose(query, language, numeric, best, chosen, citations, glossary)
+    text = _compose(query, language, numeric, best, chosen, citations, lexicon.glossary)
     return Answer(asked, query.text, language, True, text, citations, evidence=round(best.coverage, 3))
 
 
@@ -209,7 +208,7 @@ def _has_number(s: _Sentence) -> bool:
 
 def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
-    overlap = [len(wanted & term_set(r.rsplit(":", 1)[0])) for r in rows]
+    overlap = [len(wanted & passage_words(r.rsplit(":", 1)[0]).terms) for r in rows]
     best = max(overlap, default=0)
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
 

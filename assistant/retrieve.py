@@ -21,7 +21,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.concepts import Wanted, term_set
+from assistant.concepts import Lexicon, Wanted, passage_words
 from index import store
 from index.analyze import normalize, terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
@@ -30,6 +30,7 @@ from index.embed import HashingEmbedding, embedding_function
 from index.glossary import Glossary, load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
+from index.synonyms import Synonyms
 from index.thesaurus import Thesaurus, load_thesaurus
 from index.vectors import EXACT_MAX, ExactVectors
 
@@ -146,8 +147,9 @@ class Searcher:
                                 "rebuild with `plan-assistant index build --force`") from exc
         self.thesaurus = load_thesaurus()
         self.glossary = self.thesaurus.extend(load_glossary())
+        self.lexicon = Lexicon(self.glossary, self.keyword.idf, Synonyms(self.keyword.vocabulary))
         paths = {c.section_id: c.path for c in self.chunks.values()}  # one analysis per section, not per chunk
-        self._title_terms = {section: term_set("\n".join(path)) for section, path in paths.items()}
+        self._titles = {section: passage_words("\n".join(path)) for section, path in paths.items()}
         self.names = {d.id: d.names for d in self.document_texts.values()}
         self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
 
@@ -175,7 +177,7 @@ class Searcher:
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
         wanted = set(terms(query.searched_text))
         for chunk_id in scores:
-            titles = self._title_terms[self.chunks[chunk_id].section_id]
+            titles = self._titles[self.chunks[chunk_id].section_id].terms
             if wanted and titles:
                 scores[chunk_id] += TITLE_WEIGHT / RRF_K * len(wanted & titles) / len(wanted)
         return query, self._rerank(query, self._merge(scores))[:k]
@@ -188,10 +190,10 @@ class Searcher:
         name the wrong plan)."""
         if not hits:
             return hits
-        wanted = Wanted.of(query, self.glossary, self.keyword.idf)
+        wanted = Wanted.of(query, self.lexicon)
         top = hits[0].score
         for hit in hits[:RERANK_DEPTH]:
-            held = max(wanted.coverage(term_set(c.text), self._title_terms[hit.section_id]) for c in hit.chunks)
+            held = max(wanted.coverage(passage_words(c.text), self._titles[hit.section_id]) for c in hit.chunks)
             hit.score = hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if query.named == {hit.document_id} else 0.0)
         for hit in hits[RERANK_DEPTH:]:
             hit.score /= top

@@ -337,6 +337,30 @@ def nouns(text: str) -> list[str]:
     return terms(text, NOT_NAMING_POS)
 
 
+def parts(text: str) -> list[str]:
+    """The words inside the compound nouns of ``text`` (Sudachi mode A, normalized, two
+    characters or more): 方向 in 方向性, 借入 in 借入金. A question's own word names what the
+    plan's compound holds ("組織の見直しの方向" is 「見直しの方向性」)."""
+    out: list[str] = []
+    for piece in _pieces(normalize(text)):
+        for m in _tokenizer().tokenize(piece):
+            if _part_of_speech(m.part_of_speech_id())[0] in NOT_NAMING_POS:
+                continue
+            inner = m.split(SplitMode.A)
+            if len(inner) > 1:
+                out += [w for p in inner if len(w := p.normalized_form().lower()) > 1 and _token(w)
+                        and _part_of_speech(p.part_of_speech_id())[0] not in NOT_NAMING_POS]
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def synonym_groups(word: str) -> tuple[int, ...]:
+    """Sudachi's synonym groups of ``word`` when it is one word (育休 and 育児休業 share one;
+    寮 and 宿舎 another), else none."""
+    morphemes = _tokenizer().tokenize(normalize(word))
+    return tuple(morphemes[0].synonym_group_ids()) if len(morphemes) == 1 else ()
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams of Japanese runs of ``normalize(text)``, plus English words.
 

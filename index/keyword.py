@@ -73,6 +73,12 @@ class KeywordIndex:
     def ids(self) -> list[str]:
         return list(self._ids)
 
+    @property
+    def vocabulary(self) -> list[str]:
+        """The ``terms`` of all passages, each once."""
+        bm25 = self._fields.get("terms")
+        return list(bm25.vocab_dict) if bm25 is not None else []
+
     def idf(self, term: str) -> float:
         """BM25 idf of a ``terms`` token over the passages: how much finding it says.
 
