@@ -63,11 +63,18 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Concept:
-    """One idea of the question: the terms any of which expresses it, and its weight."""
+    """One idea of the question: its renderings, any of which expresses it, and its weight. A
+    rendering of several terms is held in the share of them a passage holds: 附属学校 is 付属
+    and 学校, and a hospital's 付属 holds half of it (any one term held it whole, and an English
+    question about attached schools was answered by the hospital's funding)."""
 
-    terms: frozenset[str]
+    renderings: tuple[frozenset[str], ...]
     weight: float
     inside: bool = False  # also held inside a plan's compound word: a Japanese question's own word
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset().union(*self.renderings)
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,13 @@ class Words:
     terms: frozenset[str]
     parts: frozenset[str] = frozenset()
 
-    def hold(self, concept: Concept) -> bool:
-        return bool(concept.terms & self.terms or concept.inside and concept.terms & self.parts)
+    def __or__(self, other: Words) -> Words:
+        return Words(self.terms | other.terms, self.parts | other.parts)
+
+    def hold(self, concept: Concept) -> float:
+        """How much of `concept` the words hold: the largest share of one rendering's terms."""
+        words = self.terms | self.parts if concept.inside else self.terms
+        return max(len(r & words) / len(r) for r in concept.renderings)
 
 
 def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
@@ -94,20 +106,20 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
     unseen = idf("\0")  # the idf of a term in no passage
     if language == "en":
         matches = lexicon.glossary.to_japanese(text)
-        groups = [frozenset(t for ja in m.ja_terms for t in terms(ja)) for m in matches]
+        groups = [tuple(r for ja in m.ja_terms if (r := frozenset(terms(ja)))) for m in matches]
         shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
         for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
             w = word.group()
             if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
                 continue
-            groups.append(frozenset({w.lower()}))
+            groups.append((frozenset({w.lower()}),))
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
-        groups = [frozenset({t}) | (lexicon.synonyms(t) if idf(t) >= unseen else frozenset())
+        groups = [(frozenset({t}), *(frozenset({s}) for s in (lexicon.synonyms(t) if idf(t) >= unseen else ())))
                   for t in dict.fromkeys(nouns(without_asking_words(text)))]
         shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
-    weights = [max(idf(t) for t in g) for g in groups]
+    weights = [max(idf(t) for r in g for t in r) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
     inside = language != "en"  # an English question's terms are the glossary's, the plans' own words
@@ -136,7 +148,8 @@ class Wanted:
         total = sum(c.weight for c in self.concepts)
         if not total:
             return 0.0
-        held = sum(c.weight for c in self.concepts if words.hold(c) or titles.hold(c))
+        passage = words | titles
+        held = sum(c.weight * passage.hold(c) for c in self.concepts)
         return min(1.0, (held + sum(self.idf(t) for t in self.inferred & words.terms)) / total)
 
 
@@ -144,3 +157,4 @@ class Wanted:
 def passage_words(text: str) -> Words:
     """The words of a plan passage: the plans are a fixed text, so each is analysed once."""
     return Words(frozenset(terms(text)), frozenset(parts(text)))
+

@@ -38,8 +38,8 @@ def test_a_japanese_question_word_is_held_by_its_synonym_and_inside_a_compound()
     wanted = Wanted(tuple(concepts("先生の方向", "ja", LEXICON)), frozenset(), _idf)
     teachers, direction = wanted.concepts
     assert teachers.terms == {"先生", "教員"} and teachers.weight == 1.0  # stands for the plans' word
-    assert passage_words("教員の研修").hold(teachers)
-    assert passage_words("組織の見直しの方向性").hold(direction)
+    assert passage_words("教員の研修").hold(teachers) == 1.0
+    assert passage_words("組織の見直しの方向性").hold(direction) == 1.0
     assert wanted.coverage(passage_words("教員の研修の方向性")) == 1.0
 
 
@@ -55,3 +55,10 @@ def test_an_answer_quotes_the_plans_word_for_the_users(searcher: Searcher):
     answer = AnswerChain(searcher, None).invoke(Request("職員の賃金はどう決める？", ()))
     assert answer.found
     assert any("給与" in c.passage for c in answer.citations)
+
+
+def test_a_rendering_of_several_terms_is_held_in_the_share_of_them_a_passage_holds():
+    lexicon = Lexicon(Glossary([Entry("附属学校", ("attached school",), "general")]), _idf)
+    wanted = Wanted(tuple(concepts("attached school", "en", lexicon)), frozenset(), _idf)
+    assert wanted.coverage(passage_words("附属学校の運営")) == 1.0
+    assert wanted.coverage(passage_words("附属病院の運営")) == 0.5
