@@ -3,13 +3,13 @@
 A question is read as concepts: the things it names (a Japanese question's nouns; an English
 question's glossary phrases, each standing for all its Japanese renderings, and its other
 content words), each weighted by its rarity in the plans. A passage's coverage is the share of
-that weight it holds, with its section's titles. A Japanese question's word the plans never
-use stands for their synonyms of it (Sudachi's groups: 育休 → 育児休業), and is held inside a
-plan's compound too (方向 in 方向性): the user's word, not the plan's. Retrieval re-ranks its best sections by the
-coverage of their best chunk, and the offline answerer picks the sentences to quote by theirs:
-the same concepts and weights, so that what is found and what is quoted agree. (English
-questions' asking words are `_EN_SCAFFOLD` here; Japanese ones, `ASKING_WORDS` in
-`index.analyze`, since the keyword search drops them too.)
+that weight it holds, with its section's titles. A Japanese question's word, the user's and
+not always the plan's, is held inside a plan's compound too (方向 in 方向性), and one the plans
+never use stands for their synonyms of it (Sudachi's groups: 賃金 → 給与). Retrieval re-ranks
+its best sections by the coverage of their best chunk, and the offline answerer picks the
+sentences to quote by theirs: the same concepts and weights, so that what is found and what is
+quoted agree. (English questions' asking words are `_EN_SCAFFOLD` here; Japanese ones,
+`ASKING_WORDS` in `index.analyze`, since the keyword search drops them too.)
 """
 
 from __future__ import annotations

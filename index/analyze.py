@@ -355,8 +355,8 @@ def parts(text: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def synonym_groups(word: str) -> tuple[int, ...]:
-    """Sudachi's synonym groups of ``word`` when it is one word (育休 and 育児休業 share one;
-    寮 and 宿舎 another), else none."""
+    """Sudachi's synonym groups of ``word`` when it is one word (賃金 and 給与 share one, 寮 and
+    宿舎 another), else none."""
     morphemes = _tokenizer().tokenize(normalize(word))
     return tuple(morphemes[0].synonym_group_ids()) if len(morphemes) == 1 else ()
 

@@ -1,7 +1,7 @@
 """Synonyms: the plans' own word for a word they never use, from Sudachi's dictionary.
 
-Sudachi's dictionary gives many words the ids of the synonym groups they belong to: 育休 and
-育児休業, 先生 and 教員, 寮 and 宿舎, ビザ and 査証, 掛け持ち and 兼務. A question's word in no
+Sudachi's dictionary gives many words the ids of the synonym groups they belong to: 賃金 and
+給与, 外注 and 委託, 先生 and 教員, 寮 and 宿舎, 掛け持ち and 兼務. A question's word in no
 passage is no evidence against an answer when the plans say the same thing in their own word;
 :class:`Synonyms` finds that word among the plans' terms. It needs no data beyond the
 dictionary that ``sudachidict_core`` ships, and is built from the keyword index's vocabulary
