@@ -101,7 +101,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
     numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
-    sentences.sort(key=lambda s: (-s.coverage, -s.said, s.rank, s.start))
+    # A table answers a question about a value; for any other, a sentence holding as much comes first.
+    sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
     # A question about a number is answered by the best sentence that gives one, or not at all.
     best = next((s for s in sentences if _has_number(s)), None) if numeric else next(iter(sentences), None)
     asked = question or query.text

@@ -112,6 +112,12 @@ def test_table_question_gives_the_rows(offline: AnswerChain):
     assert any(c.rows and c.label == "別紙-2" for c in answer.citations)
 
 
+def test_a_question_not_about_a_value_is_answered_by_sentences_before_a_table(offline: AnswerChain):
+    # The table of enrolment limits names 博士課程 in every row, as much as the plan's sentences do.
+    answer = offline.invoke(Request("博士課程ではどんな教育をする？"))
+    assert answer.found and not answer.citations[0].rows and "博士課程" in answer.citations[0].passage
+
+
 def test_english_question_is_framed_in_english_with_japanese_quotes_and_glosses(offline: AnswerChain):
     answer = offline.invoke(Request("What is the limit on short-term borrowing?"))
     assert answer.language == "en" and answer.found
