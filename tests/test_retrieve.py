@@ -55,8 +55,10 @@ def test_the_plan_a_question_names_is_preferred(searcher: Searcher):
     assert named_plans("ＹＮＵの予算は？", names) == {"ynu-midterm-2004"}  # full width
     assert named_plans("What is a Tohokuan?", names) == set()  # a name inside a longer word is not a name
     query, hits = searcher.search("What does Tohoku say about international exchange agreements?")
+    _, unnamed = searcher.search("What do the plans say about international exchange agreements?")
     assert query.named == {"tohoku-intl-strategy"}
-    assert {h.document_id for h in hits[:3]} == {"tohoku-intl-strategy"}
+    # YNU's item on 学術交流協定 holds the question best; naming Tohoku puts Tohoku's sections first.
+    assert hits[0].document_id == "tohoku-intl-strategy" != unnamed[0].document_id
 
 
 def test_one_hit_per_section(searcher: Searcher):
