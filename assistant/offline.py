@@ -71,6 +71,7 @@ class _Sentence:
     line_start: int
     line_end: int
     rows: tuple[str, ...] = ()
+    caption: str = ""  # a table's title: which table, which year its rows give
     coverage: float = 0.0
     said: float = 0.0  # the share of the question in the sentence's own words, not its section's titles
     matched_rows: tuple[str, ...] = ()  # the rows that name what the question asks for
@@ -95,7 +96,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles
-        own = passage_words("\n".join((*body, *s.rows)))
+        own = passage_words("\n".join((*body, s.caption, *s.rows)))
         s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
         s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
@@ -130,7 +131,7 @@ def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
     for chunk in hit.chunks:
         if chunk.kind == "table":
             out.append(_Sentence(hit, rank, chunk.span.start, chunk.span.end, chunk.text,
-                                 chunk.span.line_start, chunk.span.line_end, chunk.rows))
+                                 chunk.span.line_start, chunk.span.line_end, chunk.rows, chunk.caption))
             continue
         pieces = [chunk.text] if chunk.kind == "item" and len(chunk.text) < 300 else _sentence_pieces(chunk.text)
         offset = chunk.span.start
@@ -224,7 +225,8 @@ def _lead(query: Query, language: str, numeric: bool, best: _Sentence, chosen: l
         if not first.matched_rows:
             return None
         listed = "; ".join(first.matched_rows)
-        return f"The table gives {listed} [{marker}]." if language == "en" else f"表では {listed} です [{marker}]。"
+        return (f"The table ({first.caption}) gives {listed} [{marker}]." if language == "en"
+                else f"{first.caption}の表では {listed} です [{marker}]。")
     lines = [ln.strip() for ln in first.text.splitlines() if ln.strip()]
     for i, line in enumerate(lines):
         number = _NUMBER.search(line)
@@ -263,7 +265,7 @@ def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen
             current = s.hit.section_id
             lines += ["", f"■ {c.label} {c.path[-1] if c.path else ''}（{c.document_title}）"]
         shown = s.matched_rows or s.rows[:MAX_ROWS] + (("…",) if len(s.rows) > MAX_ROWS else ())
-        quote = "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
+        quote = f"〔{s.caption}〕 " + "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
         lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))

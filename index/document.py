@@ -146,6 +146,12 @@ class Chunk:
         return " > ".join((self.document_title, *self.path))
 
     @property
+    def caption(self) -> str:
+        """A table chunk's title, with the group its rows belong to ("別表(収容定員) 平成21年度");
+        "" for text."""
+        return self.index_text.splitlines()[1] if self.kind == "table" else ""
+
+    @property
     def rows(self) -> tuple[str, ...]:
         """A table chunk's rows as rebuilt ("収入 / 運営費交付金: 11,528 百万円"); () for text."""
         return tuple(self.index_text.splitlines()[2:]) if self.kind == "table" else ()  # after breadcrumb, title

@@ -71,7 +71,7 @@ def test_a_question_about_a_section_is_answered_by_its_items(offline: AnswerChai
 
 def test_how_many_and_what_share_are_number_questions(offline: AnswerChain):
     answer = offline.invoke(Request("研究科の収容定員はいくつ？"))
-    assert answer.found and answer.text.startswith("表では 教育学研究科: 260人")
+    assert answer.found and answer.text.startswith("別表(収容定員) 平成16年度の表では 教育学研究科: 260人")
     answer = offline.invoke(Request("What share of faculty members are women?"))  # no plan sentence gives that figure
     assert not answer.found and answer.evidence >= FOUND_COVERAGE["en"]
     answer = offline.invoke(Request("いくつかの海外の大学と交流協定を結ぶ？"))  # いくつかの: "some", not "how many"
@@ -104,6 +104,13 @@ def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: 
     answer = offline.invoke(Request("効率化係数はいくつ？"))
     assert answer.found and answer.text.startswith("α(アルファ) :効率化係数は△1%です [1]")
     assert answer.citations[0].passage.endswith("α(アルファ) :効率化係数。△1%とする。")
+
+
+def test_a_table_is_read_for_the_year_its_title_gives(offline: AnswerChain):
+    # 別表 gives one table per year, the year in its title only: 「平成 / 21 / 年度」 above the rows.
+    answer = offline.invoke(Request("平成21年度の工学部の収容定員は何人？"))
+    assert answer.found and answer.text.startswith("別表(収容定員) 平成21年度の表では 工学部: 2,720人")
+    assert "〔別表(収容定員) 平成21年度〕 工学部: 2,720人" in answer.text  # each table's rows shown under its title
 
 
 def test_table_question_gives_the_rows(offline: AnswerChain):
