@@ -22,6 +22,7 @@ from assistant.retrieve import Hit, Query
 from index.analyze import terms
 from index.build import DocumentText
 from index.glossary import Glossary
+from index.tables import TOTALS
 
 # The share of the question's weight one sentence must hold for an answer, per language (the
 # two are built differently: an English question's unknown words weigh half); calibrated on
@@ -56,6 +57,8 @@ _NUMBER_QUESTION = re.compile(
     + _QUANTITY + r"(?=\s*(?:[?.!,]|$|(?:for|of|at|in|per|on|to|charged|paid|needed|required|do|does|is|are|must|will)\b))",
     re.IGNORECASE,
 )
+# A question about a total is answered by a table's total row (「収入 / 計」), whatever it totals.
+_TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
 
 
@@ -93,6 +96,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
                                                    for c in context if not c.terms & known)))
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
     wanted_terms = set(terms(query.keyword_text))  # a value is read from a row the question names, not a guess
+    if _TOTAL_QUESTION.search(query.text):
+        wanted_terms |= TOTALS
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles

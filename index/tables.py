@@ -21,7 +21,7 @@ _NOTE_VALUE = re.compile(r"^[(（].*\d.*[)）]$")  # "(うち博士課程(前期
 _UNIT = re.compile(r"[(（]単位\s*[:：]\s*([^)）]+)[)）]")
 _ERA = re.compile(r"^(平成|令和|昭和)$")
 _HEAD = re.compile(r"^区\s*分|単位\s*[:：]")  # column heads and unit lines are neither labels nor values
-_TOTALS = {"計", "合計", "小計", "総計"}
+TOTALS = frozenset({"計", "合計", "小計", "総計"})  # the labels of a table's total rows
 _MAX_LABEL = 40
 
 
@@ -194,13 +194,13 @@ def _arithmetic_score(pairs: list[tuple[_Cell, _Cell | None]]) -> int:
     rows = [(lbl, _number(val)) for lbl, val in pairs if not lbl.blank]
     score = 0
     for n, (lbl, value) in enumerate(rows):
-        if lbl.text in _TOTALS:
-            top = [v for c, v in rows if c.text not in _TOTALS and c.indent == min(x.indent for x, _ in rows if x.text not in _TOTALS)]
+        if lbl.text in TOTALS:
+            top = [v for c, v in rows if c.text not in TOTALS and c.indent == min(x.indent for x, _ in rows if x.text not in TOTALS)]
             parts = [v for v in top if v is not None]
         else:
             children = []
             for c, v in rows[n + 1 :]:
-                if c.indent <= lbl.indent or c.text in _TOTALS:
+                if c.indent <= lbl.indent or c.text in TOTALS:
                     break
                 children.append((c, v))
             if not children:
@@ -225,7 +225,7 @@ def _rows(pairs: list[tuple[_Cell, _Cell | None]], group: _Cell | None) -> _Rows
                 path, prev, ll, vl = rows[-1]
                 rows[-1] = (path, f"{prev} {value}".strip(), ll, vl)
             continue
-        if lbl.text in _TOTALS:
+        if lbl.text in TOTALS:
             path = [*prefix, lbl.text]
         else:
             while stack and stack[-1].indent >= lbl.indent:

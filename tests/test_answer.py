@@ -113,6 +113,11 @@ def test_a_table_is_read_for_the_year_its_title_gives(offline: AnswerChain):
     assert "〔別表(収容定員) 平成21年度〕 工学部: 2,720人" in answer.text  # each table's rows shown under its title
 
 
+def test_a_question_about_a_total_reads_the_total_row(offline: AnswerChain):
+    answer = offline.invoke(Request("予算の収入は全部でいくら？"))  # 「収入 / 計」: the row no question word names
+    assert answer.found and answer.text.startswith("平成16年度〜21年度 予算（単位:百万円）の表では 収入 / 計: 98,854 百万円")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
