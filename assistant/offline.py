@@ -229,9 +229,10 @@ def _lead(query: Query, language: str, numeric: bool, best: _Sentence, chosen: l
     if first.rows:
         if not first.matched_rows:
             return None
-        listed = "; ".join(first.matched_rows)
-        return (f"The table ({first.caption}) gives {listed} [{marker}]." if language == "en"
-                else f"{first.caption}の表では {listed} です [{marker}]。")
+        if language == "en":
+            listed = "; ".join(r + _in_english(r.rsplit(":", 1)[-1].strip()) for r in first.matched_rows)
+            return f"The table ({first.caption}) gives {listed} [{marker}]."
+        return f"{first.caption}の表では {'; '.join(first.matched_rows)} です [{marker}]。"
     lines = [ln.strip() for ln in first.text.splitlines() if ln.strip()]
     for i, line in enumerate(lines):
         number = _NUMBER.search(line)
