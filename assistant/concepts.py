@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.retrieve import Query
 
 ENGLISH_UNKNOWN_SHARE = 0.5
+_CLITIC = re.compile(r"(?:'s|n't)$", re.IGNORECASE)
 JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
 # The scaffolding of English questions: words that say how something is asked, not what.
 # Any other English word the glossary does not know stays a concept the answer must hold,
@@ -109,7 +110,7 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
         groups = [tuple(r for ja in m.ja_terms if (r := frozenset(terms(ja)))) for m in matches]
         shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
         for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
-            w = word.group()
+            w = _CLITIC.sub("", word.group())  # the university's, doesn't: the word itself
             if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
                 continue
             groups.append((frozenset({w.lower()}),))

@@ -1,5 +1,6 @@
-"""A Japanese question's own words against the plans' words: Sudachi's synonym groups for a
-word the plans never use, and the words inside a plan's compound terms."""
+"""What a question asks for against the plans' words: Sudachi's synonym groups for a Japanese
+word the plans never use, the words inside a plan's compound terms, a glossary rendering of
+several words held in share, an English word's clitics."""
 
 from assistant.chain import AnswerChain, Request
 from assistant.concepts import Lexicon, Wanted, concepts, passage_words
@@ -62,3 +63,8 @@ def test_a_rendering_of_several_terms_is_held_in_the_share_of_them_a_passage_hol
     wanted = Wanted(tuple(concepts("attached school", "en", lexicon)), frozenset(), _idf)
     assert wanted.coverage(passage_words("附属学校の運営")) == 1.0
     assert wanted.coverage(passage_words("附属病院の運営")) == 0.5
+
+
+def test_a_possessive_or_negation_is_the_word_itself():
+    wanted = Wanted(tuple(concepts("Doesn't the university's plan say?", "en", LEXICON)), frozenset(), _idf)
+    assert wanted.concepts == ()  # does, university and plan are words of asking
