@@ -15,7 +15,7 @@ quoted agree. (English questions' asking words are `_EN_SCAFFOLD` here; Japanese
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
 ENGLISH_UNKNOWN_SHARE = 0.5
 _CLITIC = re.compile(r"(?:'s|n't)$", re.IGNORECASE)
-JAPANESE_UNSEEN_SHARE = 1.0  # 2.0 catches more unanswerables but wrongly refuses more (measured)
+# A Japanese word the plans never use and stand for nothing else, by how common it is in
+# Japanese at large (Zipf, `index.frequency`): an everyday word weighs half the question's
+# average term, a specific one three times it (it is likely what the question asks about),
+# others once. Calibrated on the question set at 1/2/3/4/5× and Zipf 4.5/5: see eval/README.md.
+EVERYDAY_ZIPF, SPECIFIC_ZIPF = 5.0, 4.5
+EVERYDAY_SHARE, SPECIFIC_SHARE, JAPANESE_UNSEEN_SHARE = 0.5, 3.0, 1.0
 # The scaffolding of English questions: words that say how something is asked, not what.
 # Any other English word the glossary does not know stays a concept the answer must hold,
 # so "parking fees" is not answered by a passage about fees alone.
@@ -47,19 +52,26 @@ overview summary outline feature features role status nature extent background a
 measure measures step steps approach approaches initiative initiatives effort efforts figure""".split())
 
 
-def _no_synonyms(word: str) -> frozenset[str]:
-    return frozenset()
+def _nothing(word: str) -> tuple[str, ...]:
+    return ()
+
+
+def _no_frequency(word: str) -> float | None:
+    return None
 
 
 @dataclass(frozen=True)
 class Lexicon:
     """The plans' words as a question is read against them: the glossary (an English
-    question's words in the plans' Japanese), each term's idf, and the plans' synonyms of a
-    word (`index.synonyms`)."""
+    question's words in the plans' Japanese), each term's idf, the plans' synonyms of a word
+    (`index.synonyms`), the plan terms the thesaurus infers from a word (`index.thesaurus`), and
+    how common a word is in Japanese at large (`index.frequency`)."""
 
     glossary: Glossary
     idf: Callable[[str], float]
-    synonyms: Callable[[str], frozenset[str]] = _no_synonyms
+    synonyms: Callable[[str], Iterable[str]] = _nothing
+    inferred: Callable[[str], Iterable[str]] = _nothing
+    zipf: Callable[[str], float | None] = _no_frequency
 
 
 @dataclass(frozen=True)
@@ -98,10 +110,11 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
     """What a passage must contain to answer the question `text`: the things it names,
     weighted by their rarity in the plans.
 
-    A word in no passage has no idf worth the name: a Japanese one weighs as much as the
-    question's average known term, so it counts against an answer without swamping it (unless
-    the plans have a synonym of it, which it then stands for); an English one the glossary does
-    not know weighs half that, since most such words are verbs and adjectives of the asking,
+    A word in no passage has no idf worth the name. A Japanese one stands for the plans'
+    synonyms of it if they have any; else it weighs as much as the question's average known
+    term, less if it is an everyday word and more if a specific one (`_unseen_share`), so it
+    counts against an answer without swamping it. An English one the glossary does not
+    know weighs half the average, since most such words are verbs and adjectives of the asking,
     not things the plans would name."""
     idf = lexicon.idf
     unseen = idf("\0")  # the idf of a term in no passage
@@ -117,14 +130,24 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
-        groups = [(frozenset({t}), *(frozenset({s}) for s in (lexicon.synonyms(t) if idf(t) >= unseen else ())))
-                  for t in dict.fromkeys(nouns(without_asking_words(text)))]
-        shares = [JAPANESE_UNSEEN_SHARE] * len(groups)
+        words = list(dict.fromkeys(nouns(without_asking_words(text))))
+        groups = [(frozenset({t}), *(frozenset({s}) for s in (lexicon.synonyms(t) if idf(t) >= unseen else ()))) for t in words]
+        shares = [_unseen_share(t, lexicon) for t in words]
     weights = [max(idf(t) for r in g for t in r) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
     inside = language != "en"  # an English question's terms are the glossary's, the plans' own words
     return [Concept(g, w if w < unseen else average * share, inside) for g, w, share in zip(groups, weights, shares)]
+
+
+def _unseen_share(word: str, lexicon: Lexicon) -> float:
+    """What a Japanese word in no passage weighs, in shares of the question's average term: one
+    the thesaurus infers plan terms from is the plans' idea in other words; else an everyday word
+    is incidental to the question, a specific one likely what it asks about."""
+    zipf = None if any(lexicon.inferred(word)) else lexicon.zipf(word)
+    if zipf is None:
+        return JAPANESE_UNSEEN_SHARE
+    return EVERYDAY_SHARE if zipf >= EVERYDAY_ZIPF else SPECIFIC_SHARE if zipf < SPECIFIC_ZIPF else JAPANESE_UNSEEN_SHARE
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from index.analyze import normalize, terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
+from index.frequency import zipf
 from index.glossary import Glossary, load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
@@ -147,7 +148,7 @@ class Searcher:
                                 "rebuild with `plan-assistant index build --force`") from exc
         self.thesaurus = load_thesaurus()
         self.glossary = self.thesaurus.extend(load_glossary())
-        self.lexicon = Lexicon(self.glossary, self.keyword.idf, Synonyms(self.keyword.vocabulary))
+        self.lexicon = Lexicon(self.glossary, self.keyword.idf, Synonyms(self.keyword.vocabulary), self.thesaurus.plan_terms, zipf)
         paths = {c.section_id: c.path for c in self.chunks.values()}  # one analysis per section, not per chunk
         self._titles = {section: passage_words("\n".join(path)) for section, path in paths.items()}
         self.names = {d.id: d.names for d in self.document_texts.values()}

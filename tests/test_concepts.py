@@ -68,3 +68,15 @@ def test_a_rendering_of_several_terms_is_held_in_the_share_of_them_a_passage_hol
 def test_a_possessive_or_negation_is_the_word_itself():
     wanted = Wanted(tuple(concepts("Doesn't the university's plan say?", "en", LEXICON)), frozenset(), _idf)
     assert wanted.concepts == ()  # does, university and plan are words of asking
+
+
+def test_a_word_the_plans_never_use_weighs_by_how_common_it_is_in_japanese():
+    zipf = {"今日": 5.9, "駐輪場": 3.4, "テレワーク": 3.9, "バイト": 4.8, "部活": 4.2}.get
+    lexicon = Lexicon(Glossary([]), _idf, Synonyms(PLAN_WORDS), lambda w: ("アルバイト",) if w == "部活" else (), zipf)
+    weights = {c.terms: c.weight for c in concepts("学生の今日のテレワークとバイトと部活の駐輪場", "ja", lexicon)}
+    assert weights[frozenset({"学生"})] == 1.0  # the question's average known term
+    assert weights[frozenset({"今日"})] == 0.5  # an everyday word: incidental to the question
+    assert weights[frozenset({"テレワーク"})] == 3.0  # a specific one: likely what it asks about
+    assert weights[frozenset({"駐輪場"})] == 3.0
+    assert weights[frozenset({"バイト"})] == 1.0  # neither
+    assert weights[frozenset({"部活"})] == 1.0  # the thesaurus infers what the plans call it
