@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 ENGLISH_UNKNOWN_SHARE = 0.5
 _CLITIC = re.compile(r"(?:'s|n't)$", re.IGNORECASE)
-# A Japanese word the plans never use and stand for nothing else, by how common it is in
-# Japanese at large (Zipf, `index.frequency`): an everyday word weighs half the question's
+# A Japanese word that the plans never use and that nothing explains weighs by how common it
+# is in Japanese at large (Zipf, `index.frequency`): an everyday word half the question's
 # average term, a specific one three times it (it is likely what the question asks about),
 # others once. Calibrated on the question set at 1/2/3/4/5× and Zipf 4.5/5: see eval/README.md.
 EVERYDAY_ZIPF, SPECIFIC_ZIPF = 5.0, 4.5
