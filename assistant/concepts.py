@@ -130,9 +130,11 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
     else:
-        words = list(dict.fromkeys(nouns(without_asking_words(text))))
-        groups = [(frozenset({t}), *(frozenset({s}) for s in (lexicon.synonyms(t) if idf(t) >= unseen else ()))) for t in words]
-        shares = [_unseen_share(t, lexicon) for t in words]
+        groups, shares = [], []
+        for t in dict.fromkeys(nouns(without_asking_words(text))):
+            known = idf(t) < unseen  # only a word the plans never use needs its synonyms and its share
+            groups.append((frozenset({t}), *(() if known else (frozenset({s}) for s in lexicon.synonyms(t)))))
+            shares.append(JAPANESE_UNSEEN_SHARE if known else _unseen_share(t, lexicon))
     weights = [max(idf(t) for r in g for t in r) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
