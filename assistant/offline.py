@@ -95,9 +95,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         wanted = replace(wanted, concepts=(*own, *(replace(c, weight=c.weight * CONTEXT_SHARE)
                                                    for c in context if not c.terms & known)))
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
-    own_words = question if question and query.text.endswith(question) else query.text  # a follow-up asks what its own words ask
     wanted_terms = set(terms(query.keyword_text))  # a value is read from a row the question names, not a guess
-    if _TOTAL_QUESTION.search(own_words):
+    if _TOTAL_QUESTION.search(query.text):  # the conversation's: after 「予算の合計は？」, 「支出は？」 asks for its total
         wanted_terms |= TOTALS
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
@@ -106,7 +105,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
         s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
-    numeric = bool(_NUMBER_QUESTION.search(own_words))
+    own_words = question if question and query.text.endswith(question) else query.text
+    numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
     # A table answers a question about a value; for any other, a sentence holding as much comes first.
     sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
     # A question about a number is answered by the best sentence that gives one, or not at all.

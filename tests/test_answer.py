@@ -123,6 +123,11 @@ def test_an_english_table_answer_reads_the_yen(offline: AnswerChain):
     assert answer.found and "収入 / 運営費交付金: 53,301 百万円 (53.301 billion yen)" in answer.text.splitlines()[0]
 
 
+def test_a_follow_up_to_a_question_about_a_total_reads_the_total_row(offline: AnswerChain):
+    answer = offline.invoke(Request("支出は？", (Turn("user", "予算の合計はいくら？"),)))
+    assert "支出 / 計: 98,854 百万円" in answer.text
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
