@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from index.catalog import CatalogError
 from index.corpus import Corpus, build_corpus
 from index.document import Chunk, Document, Section
 from index.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.retrieve import Searcher
 
 
 def _corpus() -> Corpus:
@@ -332,20 +336,38 @@ def eval_all(baseline: Path | None, out: Path) -> None:
     _evaluate(("retrieval", "answers"), baseline, out)
 
 
-def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
-    """Run the parts on the live index (built first if stale), report, and exit 1 on a regression."""
-    from assistant.chain import AnswerChain
-    from assistant.retrieve import Searcher
-    from eval import answers, retrieval
+@eval_group.command("calibrate")
+@_OUT
+def eval_calibrate(out: Path) -> None:
+    """The 'not in the plans' threshold swept: unanswerable questions refused, answerable ones wrongly refused."""
+    from eval import calibrate, retrieval
     from eval.report import write_report
+
+    table = calibrate.sweep(_live_searcher(), retrieval.load_questions())
+    write_report(out, "calibrate", table, calibrate.markdown(table))
+
+
+def _live_searcher() -> Searcher:
+    """The searcher over the live index, built first if stale."""
+    from assistant.retrieve import Searcher
     from index.build import IndexNotReady, build_index
 
     settings = Settings()
     try:
         build_index(settings, progress=False)
-        searcher = Searcher(settings)
+        return Searcher(settings)
     except IndexNotReady as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
+    """Run the parts on the live index (built first if stale), report, and exit 1 on a regression."""
+    from assistant.chain import AnswerChain
+    from eval import answers, retrieval
+    from eval.report import write_report
+
+    searcher = _live_searcher()
+    settings = searcher.settings
     stored: dict = {}
     if baseline is not None:
         try:

@@ -81,9 +81,10 @@ class _Sentence:
 
 
 def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentText], lexicon: Lexicon,
-                   question: str | None = None, language: str | None = None) -> Answer:
+                   question: str | None = None, language: str | None = None, threshold: float | None = None) -> Answer:
     """Quote the sentences of `hits` that answer `query`, or say the plans do not, in `language`
-    (by default the question's).
+    (by default the question's). `threshold` is the share of the question a sentence must hold
+    (by default FOUND_COVERAGE; `eval.calibrate` sweeps it).
 
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
@@ -115,7 +116,9 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
         return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
-    if best is None or best.coverage < FOUND_COVERAGE.get(query.language, 1.0):
+    if threshold is None:
+        threshold = FOUND_COVERAGE.get(query.language, 1.0)
+    if best is None or best.coverage < threshold:
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
         # How near the plans come to answering, whether or not the nearest sentence gives a number.
         evidence = round(sentences[0].coverage, 3) if sentences else 0.0
