@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from index.analyze import nouns, parts, terms, without_asking_words
+from index.analyze import japanese_runs, nouns, parts, terms, without_asking_words
 from index.glossary import Glossary
 
 if TYPE_CHECKING:
@@ -129,17 +129,19 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
             groups.append((frozenset({w.lower()}),))
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
             shares.append(1.0 if named else ENGLISH_UNKNOWN_SHARE)
+        japanese = " ".join(japanese_runs(text))  # the plans' terms an English question quotes (収容定員)
     else:
-        groups, shares = [], []
-        for t in dict.fromkeys(nouns(without_asking_words(text))):
-            known = idf(t) < unseen  # only a word the plans never use needs its synonyms and its share
-            groups.append((frozenset({t}), *(() if known else (frozenset({s}) for s in lexicon.synonyms(t)))))
-            shares.append(JAPANESE_UNSEEN_SHARE if known else _unseen_share(t, lexicon))
+        groups, shares, japanese = [], [], text
+    english = len(groups)  # an English question's terms are the glossary's, the plans' own words
+    for t in dict.fromkeys(nouns(without_asking_words(japanese))) if japanese else ():
+        known = idf(t) < unseen  # only a word the plans never use needs its synonyms and its share
+        groups.append((frozenset({t}), *(() if known else (frozenset({s}) for s in lexicon.synonyms(t)))))
+        shares.append(JAPANESE_UNSEEN_SHARE if known else _unseen_share(t, lexicon))
     weights = [max(idf(t) for r in g for t in r) for g in groups]
     known = [w for w in weights if w < unseen]
     average = sum(known) / len(known) if known else 1.0
-    inside = language != "en"  # an English question's terms are the glossary's, the plans' own words
-    return [Concept(g, w if w < unseen else average * share, inside) for g, w, share in zip(groups, weights, shares)]
+    return [Concept(g, w if w < unseen else average * share, i >= english)
+            for i, (g, w, share) in enumerate(zip(groups, weights, shares))]
 
 
 def _unseen_share(word: str, lexicon: Lexicon) -> float:

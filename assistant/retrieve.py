@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from assistant.concepts import Lexicon, Wanted, passage_words
 from index import store
-from index.analyze import normalize, terms, without_asking_words
+from index.analyze import japanese_runs, normalize, terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
@@ -47,6 +47,11 @@ NAMED_WEIGHT = 0.1  # a section of the plan the question names (0.5 measured: on
 MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+# Words that make a sentence English whatever terms it quotes (a Japanese question quoting an
+# English name has at most one: 「"Society 5.0 for SDGs"の記述は？」).
+_ENGLISH_GRAMMAR = frozenset("""what which who whom whose when where why how is are was were do does did the of in for
+to about and a an can will there any this that""".split())
 
 
 class QueryError(ValueError):
@@ -90,9 +95,13 @@ class Query:
 
 
 def detect_language(text: str) -> str:
-    if _JAPANESE.search(text):
-        return "ja"
-    return "en" if _LATIN.search(text) else "other"
+    """The language a question is written in: its grammar's, not its terms'. "What is the 収容定員
+    of the 工学部?" is English quoting the plans' Japanese; 「TOEICの点数は？」 is Japanese."""
+    if not _JAPANESE.search(text):
+        return "en" if _LATIN.search(text) else "other"
+    words = _LATIN_WORD.findall(text)
+    grammar = sum(w.lower() in _ENGLISH_GRAMMAR for w in words)
+    return "en" if grammar >= 2 and len(words) >= len(japanese_runs(text)) else "ja"
 
 
 def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
@@ -113,7 +122,8 @@ def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
         return Query(text, language, without_asking_words(text), " ".join((text, *added)), added, named)
     if language != "en":
         return Query(text, language, text, text)
-    japanese = tuple(dict.fromkeys(ja for m in glossary.to_japanese(text) for ja in m.ja_terms))
+    # The glossary's renderings of its English words, and the plans' terms it quotes as they are.
+    japanese = tuple(dict.fromkeys((*(ja for m in glossary.to_japanese(text) for ja in m.ja_terms), *japanese_runs(text))))
     joined = " ".join(japanese)
     return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese, named)
 

@@ -113,6 +113,12 @@ _CJK_RUN = re.compile(r"[\u3041-\u309f\u30a1-\u30ff\u3005\u3006\u3400-\u4dbf\u4e
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
 
 
+def japanese_runs(text: str) -> list[str]:
+    """The Japanese pieces of a text in another script: 収容定員 and 工学部 in "What is the
+    収容定員 of the 工学部?"."""
+    return _CJK_RUN.findall(text)
+
+
 def normalize(text: str) -> str:
     """NFKC + lowercase: full-width ＧＰＡ, half-width ｶﾀｶﾅ and GPA/gpa index alike.
 

@@ -147,6 +147,13 @@ def test_english_question_is_framed_in_english_with_japanese_quotes_and_glosses(
     assert "Ⅶ-1" in answer.text and "Key terms:" in answer.text and "短期借入金 = " in answer.text
 
 
+def test_an_english_question_quoting_the_plans_terms_is_answered_in_english_by_them(offline: AnswerChain):
+    # International readers paste the plans' terms; the question is still English.
+    answer = offline.invoke(Request("What is Tohoku's 門戸開放 principle?"))
+    assert answer.language == "en" and answer.found
+    assert answer.text.startswith("The plans say") and "門戸開放" in answer.citations[0].passage
+
+
 def test_key_terms_are_the_plans_terms_not_everyday_words(offline: AnswerChain):
     # improve → 改善/向上 and quality → 質 are searched, but a gloss of them tells the reader nothing.
     answer = offline.invoke(Request("How will the university improve the quality of education?"))

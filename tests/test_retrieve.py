@@ -83,7 +83,16 @@ def test_bad_questions(searcher: Searcher):
     assert searcher.search("대학의 예산은 얼마입니까")[1] == []  # another script: an honest empty result
     assert searcher.search("zxqv wibble frobnicate")[1] == []  # words the plans do not have
     searcher.search("あ" + "ﷺ" * 1999)  # within the limit, but 18 times longer once NFKC-normalized
-    assert detect_language("What about 留学生?") == "ja"
+
+
+def test_language_is_the_grammars():
+    """An English question quoting the plans' Japanese terms is English; a Japanese one quoting
+    an English name is Japanese."""
+    assert detect_language("What is the 収容定員 of the 工学部 in FY2009?") == "en"
+    assert detect_language("What about 留学生?") == "en"
+    assert detect_language("TOEICの点数は？") == "ja"
+    assert detect_language("Society 5.0 for SDGsについて何と書いてある？") == "ja"
+    assert detect_language("留学生") == "ja"
 
 
 def test_langchain_retriever(searcher: Searcher):
