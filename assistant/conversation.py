@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.analyze import terms
+from index.analyze import detect_language, terms
 
 _FOLLOW_UP_JA = re.compile(r"^(その|それ|これ|この|あの|そこ|そちら|上記|うち|中で|では|じゃあ|では|また|他に|ほかに|さらに|具体的に)|"
                            r"その中|そのうち|それら|それぞれ|具体的には")
@@ -30,7 +30,7 @@ class Turn:
 
 def is_follow_up(question: str) -> bool:
     """Whether the question refers back to the conversation rather than standing alone."""
-    pattern = _FOLLOW_UP_JA if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else _FOLLOW_UP_EN
+    pattern = _FOLLOW_UP_JA if detect_language(question) == "ja" else _FOLLOW_UP_EN
     return bool(pattern.search(question)) or len(set(terms(question))) < MIN_OWN_TERMS
 
 

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from assistant.concepts import Lexicon, Wanted, passage_words
 from index import store
-from index.analyze import japanese_runs, normalize, terms, without_asking_words
+from index.analyze import detect_language, japanese_runs, normalize, terms, without_asking_words
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
@@ -45,13 +45,6 @@ RERANK_DEPTH = 20  # sections re-ranked by how much of the question they hold
 RERANK_WEIGHT = 0.5  # that share's weight beside the fused score relative to the best (measured 0.25–1: all gain)
 NAMED_WEIGHT = 0.1  # a section of the plan the question names (0.5 measured: one more answerable question refused)
 MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
-# Words that make a sentence English whatever terms it quotes (a Japanese question quoting an
-# English name has at most one: 「"Society 5.0 for SDGs"の記述は？」).
-_ENGLISH_GRAMMAR = frozenset("""what which who whom whose when where why how is are was were do does did the of in for
-to about and a an can will there any this that""".split())
 
 
 class QueryError(ValueError):
@@ -92,16 +85,6 @@ class Query:
     def searched_text(self) -> str:
         """Everything the keyword search looks for."""
         return f"{self.keyword_text} {self.expansion}".strip()
-
-
-def detect_language(text: str) -> str:
-    """The language a question is written in: its grammar's, not its terms'. "What is the 収容定員
-    of the 工学部?" is English quoting the plans' Japanese; 「TOEICの点数は？」 is Japanese."""
-    if not _JAPANESE.search(text):
-        return "en" if _LATIN.search(text) else "other"
-    words = _LATIN_WORD.findall(text)
-    grammar = sum(w.lower() in _ENGLISH_GRAMMAR for w in words)
-    return "en" if grammar >= 2 and len(words) >= len(japanese_runs(text)) else "ja"
 
 
 def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,

@@ -119,6 +119,24 @@ def japanese_runs(text: str) -> list[str]:
     return _CJK_RUN.findall(text)
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+# Words that make a sentence English whatever terms it quotes (a Japanese question quoting an
+# English name has at most one: 「"Society 5.0 for SDGs"の記述は？」).
+_ENGLISH_GRAMMAR = frozenset("""what which who whom whose when where why how is are was were do does did the of in for
+to about and a an can will there any this that""".split())
+
+
+def detect_language(text: str) -> str:
+    """The language a question is written in: its grammar's, not its terms'. "What is the 収容定員
+    of the 工学部?" is English quoting the plans' Japanese; 「TOEICの点数は？」 is Japanese."""
+    if not _CJK_RUN.search(text):
+        return "en" if _LATIN.search(text) else "other"
+    words = _LATIN_WORD.findall(text)
+    grammar = sum(w.lower() in _ENGLISH_GRAMMAR for w in words)
+    return "en" if grammar >= 2 and len(words) >= len(japanese_runs(text)) else "ja"
+
+
 def normalize(text: str) -> str:
     """NFKC + lowercase: full-width ＧＰＡ, half-width ｶﾀｶﾅ and GPA/gpa index alike.
 

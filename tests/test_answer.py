@@ -195,6 +195,7 @@ def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain
 def test_follow_up_detection():
     assert is_follow_up("その中で住居に関するものは？") and is_follow_up("Which fields specifically?")
     assert not is_follow_up("短期借入金の限度額と借入の理由はどう書かれていますか")
+    assert is_follow_up("What about the enrolment quotas of 工学部 and 教育人間科学部 in 平成21年度?")  # English, quoting terms
     first = [Turn("user", "留学生の支援について教えて")]
     assert standalone("大学院の入試制度と定員の考え方は？", first) == "大学院の入試制度と定員の考え方は？"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.retrieve import PlanRetriever, QueryError, Searcher, detect_language, named_plans
+from assistant.retrieve import PlanRetriever, QueryError, Searcher, named_plans
+from index.analyze import detect_language
 
 
 def labels(hits) -> list[str]:
