@@ -13,10 +13,17 @@ from dataclasses import dataclass
 
 from index.analyze import detect_language, terms
 
-_FOLLOW_UP_JA = re.compile(r"^(その|それ|これ|この|あの|そこ|そちら|上記|うち|中で|では|じゃあ|では|また|他に|ほかに|さらに|具体的に)|"
-                           r"その中|そのうち|それら|それぞれ|具体的には")
-_FOLLOW_UP_EN = re.compile(r"\b(it|its|they|them|their|those|these|that|this|which ones?|specifically|"
+_FOLLOW_UP_JA = re.compile(r"^(その|それ|これ|この|あの|そこ|そちら|上記|うち|中で|では|じゃあ|また|他に|ほかに|さらに|具体的に)|"
+                           r"その中|そのうち|それら|それぞれ|具体的には|の(?:ほう|方)(?:は|って|だと|では)")  # 「教員養成のほうは？」
+_FOLLOW_UP_EN = re.compile(r"^(?:and|or|but|also)\b|"  # "And in FY2009?"
+                           r"\b(it|its|they|them|their|those|these|that|this|which ones?|specifically|"
                            r"what about|how about|among them|of them|the same)\b", re.IGNORECASE)
+# A follow-up that only names another thing asks the earlier question again of it: "And in
+# FY2009?" after the engineering faculty's enrolment in FY2004, 「教員養成のほうは？」, 「支出は？」
+# (not one that asks something new of the same thing: 「その理由は？」, "And why?").
+_ASKS_AGAIN = re.compile(r"^(?:and|or|what about|how about)\b(?!.*\b(?:what|which|who|when|where|why|how)\b)|"
+                         r"^(?!その|それ|これ|この|あの|そこ|そちら)[^?？。、]{1,20}?(?:の(?:ほう|方))?(?:は|って)\s*[?？]?\s*$",
+                         re.IGNORECASE)
 MIN_OWN_TERMS = 3  # a question with fewer content words of its own leans on the conversation
 
 
@@ -32,6 +39,11 @@ def is_follow_up(question: str) -> bool:
     """Whether the question refers back to the conversation rather than standing alone."""
     pattern = _FOLLOW_UP_JA if detect_language(question) == "ja" else _FOLLOW_UP_EN
     return bool(pattern.search(question)) or len(set(terms(question))) < MIN_OWN_TERMS
+
+
+def asks_again(question: str) -> bool:
+    """Whether a follow-up asks the earlier question again, of another thing it names."""
+    return bool(_ASKS_AGAIN.search(question.strip()))
 
 
 def standalone(question: str, history: list[Turn]) -> str:

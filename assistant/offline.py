@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, concepts, passage_words
+from assistant.conversation import asks_again
 from assistant.retrieve import Hit, Query
 from index.analyze import terms
 from index.build import DocumentText
@@ -107,7 +108,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
-    numeric = bool(_NUMBER_QUESTION.search(own_words))  # a follow-up asks what its own words ask
+    # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
+    numeric = bool(_NUMBER_QUESTION.search(query.text if asks_again(own_words) else own_words))
     # A table answers a question about a value; for any other, a sentence holding as much comes first.
     sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
     # A question about a number is answered by the best sentence that gives one, or not at all.

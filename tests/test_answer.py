@@ -128,6 +128,12 @@ def test_a_follow_up_to_a_question_about_a_total_reads_the_total_row(offline: An
     assert "支出 / 計: 98,854 百万円" in answer.text
 
 
+def test_a_follow_up_naming_another_thing_asks_the_earlier_question_again(offline: AnswerChain):
+    first = (Turn("user", "What is the enrollment capacity of the Faculty of Engineering in FY2004?"),)
+    answer = offline.invoke(Request("And in FY2009?", first))  # a value again, of the other year
+    assert answer.text.startswith("The table (別表(収容定員) 平成21年度) gives 工学部: 2,720人")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
@@ -195,6 +201,7 @@ def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain
 def test_follow_up_detection():
     assert is_follow_up("その中で住居に関するものは？") and is_follow_up("Which fields specifically?")
     assert not is_follow_up("短期借入金の限度額と借入の理由はどう書かれていますか")
+    assert is_follow_up("And in the fiscal year 2009 budget table?") and is_follow_up("教員養成課程の卒業生の就職率のほうは？")
     assert is_follow_up("What about the enrolment quotas of 工学部 and 教育人間科学部 in 平成21年度?")  # English, quoting terms
     first = [Turn("user", "留学生の支援について教えて")]
     assert standalone("大学院の入試制度と定員の考え方は？", first) == "大学院の入試制度と定員の考え方は？"
