@@ -60,6 +60,9 @@ _NUMBER_QUESTION = re.compile(
 )
 # A question about a total is answered by a table's total row (「収入 / 計」), whatever it totals.
 _TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
+MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
+MAX_CLAUSE_CHARS = 70
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
 
 
@@ -130,7 +133,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     chosen = _choose(sentences)
     citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
                  for n, s in enumerate(chosen, start=1)]
-    text = _compose(query, language, numeric, best, chosen, citations, lexicon.glossary)
+    text = _compose(query, wanted, language, numeric, best, chosen, citations, lexicon.glossary)
     return Answer(asked, query.text, language, True, text, citations, evidence=round(best.coverage, 3))
 
 
@@ -225,33 +228,45 @@ def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
 
 
-def _lead(query: Query, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence], citations: list[Citation]) -> str | None:
-    """For a question about a number, the value first: 「短期借入金の限度額は23億円です [1]」."""
+def _lead(language: str, numeric: bool, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
+    """For a question about a number, the value first: 「短期借入金の限度額は23億円です [1]」; from
+    a sentence, the value said of what the question asks, with the words it is said in."""
     if not numeric:
         return None
-    first = best
-    marker = citations[chosen.index(first)].marker
-    if first.rows:
-        if not first.matched_rows:
+    if best.rows:
+        if not best.matched_rows:
             return None
         if language == "en":
-            listed = "; ".join(r + _in_english(r.rsplit(":", 1)[-1].strip()) for r in first.matched_rows)
-            return f"The table ({first.caption}) gives {listed} [{marker}]."
-        return f"{first.caption}の表では {'; '.join(first.matched_rows)} です [{marker}]。"
-    lines = [ln.strip() for ln in first.text.splitlines() if ln.strip()]
-    for i, line in enumerate(lines):
-        number = _NUMBER.search(line)
-        if not number:
-            continue
-        subject = line[: number.start()].strip() or (lines[i - 1] if i else "")
-        subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
-        value = number.group(0).strip()
-        if not subject or len(subject) > 40:
-            return None
-        if language == "en":
-            return f"The plan gives {subject}: {value}{_in_english(value)} [{marker}]."
-        return f"{subject}は{value}です [{marker}]。"
-    return None
+            listed = "; ".join(r + _in_english(r.rsplit(":", 1)[-1].strip()) for r in best.matched_rows)
+            return f"The table ({best.caption}) gives {listed} [{marker}]."
+        return f"{best.caption}の表では {'; '.join(best.matched_rows)} です [{marker}]。"
+    text = best.text
+    # Each number with its clause; the one whose clause holds most of the question is the answer
+    # (in 「年間30件以上の特許の出願・年間15件以上の特許の取得目標値」, 15件 is the patents obtained).
+    said = [(wanted.coverage(passage_words(clause)), number, clause) for number in _NUMBER.finditer(text)
+            for clause in [_clause(text, number.start(), number.end())]]
+    if not said:
+        return None
+    _, number, clause = max(said, key=lambda s: s[0])  # the first of equals
+    amount = number.group(0).strip()
+    line_start = text.rfind("\n", 0, number.start()) + 1
+    subject = text[line_start : number.start()].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
+    subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
+    yen = _in_english(amount) if language == "en" else ""
+    if subject and len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject):  # 「1短期借入金の限度額 23億円」
+        return f"The plan gives {subject}: {amount}{yen} [{marker}]." if language == "en" else f"{subject}は{amount}です [{marker}]。"
+    marker_end = _LEADING_MARKER.match(clause).end()  # an item's number (「4. 」), not the value's digits
+    quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(amount) else 0:])}」"  # the plan's words, not a sentence made of them
+    return f"The plan gives {amount}{yen}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause of `text` around the span start:end, between punctuation, at most MAX_CLAUSE_CHARS."""
+    before = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    after = next((m.start() for m in _CLAUSE_BREAK.finditer(text, end)), len(text))
+    clause_start = max(before, start - MAX_CLAUSE_CHARS // 2)
+    clause_end = min(after, clause_start + MAX_CLAUSE_CHARS)
+    return "…" * (clause_start > before) + text[clause_start:clause_end].strip() + "…" * (clause_end < after)
 
 
 def _in_english(value: str) -> str:
@@ -264,10 +279,10 @@ def _in_english(value: str) -> str:
     return f" ({amount / 1e9:g} billion yen)" if amount >= 1e9 else f" ({amount / 1e6:g} million yen)"
 
 
-def _compose(query: Query, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence], citations: list[Citation],
-             glossary: Glossary) -> str:
+def _compose(query: Query, wanted: Wanted, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence],
+             citations: list[Citation], glossary: Glossary) -> str:
     english = language == "en"
-    lines = [_lead(query, language, numeric, best, chosen, citations) or (
+    lines = [_lead(language, numeric, best, citations[chosen.index(best)].marker, wanted) or (
         "The plans say the following (quoted in Japanese, with their section labels):" if english
         else "計画には次のように書かれています。")]
     current = None

@@ -99,6 +99,16 @@ def test_a_question_about_a_price_fee_score_or_ratio_asks_for_a_value(offline: A
         assert offline.invoke(Request(question)).found
 
 
+def test_a_value_in_a_sentence_is_the_one_said_of_what_is_asked_in_the_plans_words(offline: AnswerChain):
+    # 「…年間30件以上の特許の出願・年間\n15件以上の特許の取得目標値の設定…」: two numbers, one sentence.
+    answer = offline.invoke(Request("特許の取得目標は年間何件？"))
+    assert answer.text.startswith("15件：「年間 15件以上の特許の取得目標値")
+    answer = offline.invoke(Request("特許の出願って年間何件が目標？"))  # was 「…研究水準を向上させるため,年間は30件です」
+    assert answer.text.startswith("30件：「年間30件以上の特許の出願」 [1]")
+    english = offline.invoke(Request("What employment rate is targeted for graduates of the teacher training course?"))
+    assert english.text.startswith("The plan gives 60%: 「")  # a long sentence gave no value at all
+
+
 def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: AnswerChain):
     # The plan's line is 「α(アルファ) :効率化係数。△1%とする。」; 「△1%とする。」 alone says nothing, and △ is a minus.
     answer = offline.invoke(Request("効率化係数はいくつ？"))
