@@ -37,6 +37,13 @@ class Citation:
     rows: tuple[str, ...] = ()  # a table's rows as rebuilt ("収入 / 運営費交付金: 11,528 百万円")
     verified: bool = False
 
+    @property
+    def heading(self) -> str:
+        """Label and section title, the title once where the label ends with it (a plan without
+        numbers labels a section by its titles: 「東北大学のアイデンティティ」)."""
+        title = self.path[-1] if self.path else ""
+        return self.label if self.label.endswith(title) else f"{self.label} {title}"
+
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "path": list(self.path), "rows": list(self.rows)}
 

@@ -289,7 +289,7 @@ def _compose(query: Query, wanted: Wanted, language: str, numeric: bool, best: _
     for s, c in zip(chosen, citations):
         if s.hit.section_id != current:
             current = s.hit.section_id
-            lines += ["", f"■ {c.label} {c.path[-1] if c.path else ''}（{c.document_title}）"]
+            lines += ["", f"■ {c.heading}（{c.document_title}）"]
         shown = s.matched_rows or s.rows[:MAX_ROWS] + (("…",) if len(s.rows) > MAX_ROWS else ())
         quote = f"〔{s.caption}〕 " + "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
         lines.append(f"・{quote} [{c.marker}]")
@@ -315,5 +315,5 @@ def _not_found(language: str, related: list[Citation]) -> str:
     else:
         head = "計画にはこの質問に答える記載が見つかりませんでした。"
         tail = "関連しそうな箇所:" if related else ""
-    near = [f"・{c.label} {c.path[-1] if c.path else ''}（{c.document_title}）" for c in related]
+    near = [f"・{c.heading}（{c.document_title}）" for c in related]
     return "\n".join([head, *([tail, *near] if related else [])])

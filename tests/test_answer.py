@@ -170,6 +170,11 @@ def test_an_english_question_quoting_the_plans_terms_is_answered_in_english_by_t
     assert answer.text.startswith("The plans say") and "門戸開放" in answer.citations[0].passage
 
 
+def test_a_section_labelled_by_its_title_is_headed_once(offline: AnswerChain):
+    answer = offline.invoke(Request("東北大学のアイデンティティは？"))
+    assert "■ 東北大学のアイデンティティ（東北大学 国際戦略）" in answer.text  # was 「…アイデンティティ 東北大学のアイデンティティ」
+
+
 def test_key_terms_are_the_plans_terms_not_everyday_words(offline: AnswerChain):
     # improve → 改善/向上 and quality → 質 are searched, but a gloss of them tells the reader nothing.
     answer = offline.invoke(Request("How will the university improve the quality of education?"))
