@@ -43,14 +43,19 @@ MIN_GLOSSES = 2  # fewer key terms than this: the quotes' other terms are glosse
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
-_NUMBER = re.compile(r"[△▲]?[0-9０-９][0-9０-９,，.．]*\s*(?:億円|百万円|千円|万円|円|人|名|件|％|%|u|㎡|校|か国|カ国|ヶ国|機関|"
-                     r"点|回|倍|割|単位|個|日|時間|歳)")
+# Japanese counters: what a number counts (3室, 2キャンパス), and what 「何室？」 asks to count.
+_COUNTERS = (r"人|名|件|校|か国|カ国|ヶ国|機関|点|回|倍|割|単位|個|日|時間|歳|室|棟|科目|コース|講座|学科|専攻|キャンパス|拠点|"
+             r"か所|ヶ所|カ所|箇所|種類|社|台|冊|か月|ヶ月|カ月|週")
+_NUMBER = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|" + _COUNTERS + ")")  # not 「1. 専攻」
+# A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
+_DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|[0-9０-９]+\s*月")
+_DATE_QUESTION = re.compile(r"いつ|何年(?!間)|^\s*when\b|\bby when\b|\b(?:what|which) year\b", re.IGNORECASE)
 # A question that asks for a value: how much or many, or what a quantity is when the quantity is
 # what is asked for ("What is the rent for…?", 「家賃は？」; not "the fee waiver policy", 「料金はかかる？」):
 # "What is the annual fee?" is not answered by a passage about fees.
 _QUANTITY = r"(?:rents?|fees?|prices?|costs?|scores?|ratios?|rates?|percentages?|salary|salaries)"
 _NUMBER_QUESTION = re.compile(
-    r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:人|名|件|校|か国|億|円|パーセント|%|％|点|回|倍|割|単位|個|日|時間|歳)|金額|額は|人数|定員|限度|上限|"
+    r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:億|円|パーセント|%|％|" + _COUNTERS + r")|金額|額は|人数|定員|限度|上限|"
     r"目標値|割合|(?:倍率|家賃|料金|点数)(?:は|って)?\s*(?:どのくらい|どれくらい|どの程度|何|[?？]|$)|"
     r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
     r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b|"
@@ -62,6 +67,7 @@ _NUMBER_QUESTION = re.compile(
 _TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
 MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
+MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
 MAX_CLAUSE_CHARS = 70
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
 
@@ -112,11 +118,13 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         s.matched_rows = _matched_rows(s.rows, wanted_terms)
     own_words = question if question and query.text.endswith(question) else query.text
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
-    numeric = bool(_NUMBER_QUESTION.search(query.text if asks_again(own_words) else own_words))
+    asking = query.text if asks_again(own_words) else own_words
+    numeric = bool(_NUMBER_QUESTION.search(asking))
+    value = _NUMBER if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer must give
     # A table answers a question about a value; for any other, a sentence holding as much comes first.
     sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
-    # A question about a number is answered by the best sentence that gives one, or not at all.
-    best = next((s for s in sentences if _has_number(s)), None) if numeric else next(iter(sentences), None)
+    # A question about a number or a time is answered by the best sentence that gives one, or not at all.
+    best = next((s for s in sentences if value.search(s.text) or numeric and s.matched_rows), None) if value else next(iter(sentences), None)
     asked = question or query.text
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
@@ -133,7 +141,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     chosen = _choose(sentences)
     citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
                  for n, s in enumerate(chosen, start=1)]
-    text = _compose(query, wanted, language, numeric, best, chosen, citations, lexicon.glossary)
+    text = _compose(query, wanted, language, value, best, chosen, citations, lexicon.glossary)
     return Answer(asked, query.text, language, True, text, citations, evidence=round(best.coverage, 3))
 
 
@@ -217,10 +225,6 @@ def _flat(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).strip()
 
 
-def _has_number(s: _Sentence) -> bool:
-    return bool(s.matched_rows or _NUMBER.search(s.text))
-
-
 def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
     overlap = [len(wanted & passage_words(r.rsplit(":", 1)[0]).terms) for r in rows]
@@ -228,13 +232,14 @@ def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
 
 
-def _lead(language: str, numeric: bool, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
-    """For a question about a number, the value first: 「短期借入金の限度額は23億円です [1]」; from
-    a sentence, the value said of what the question asks, with the words it is said in."""
-    if not numeric:
+def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
+    """For a question about a number or a time (`value`), the value first: 「短期借入金の限度額は
+    23億円です [1]」; from a sentence, the value said of what the question asks, with the words it
+    is said in."""
+    if value is None:
         return None
     if best.rows:
-        if not best.matched_rows:
+        if not best.matched_rows or value is _DATE:  # a table's rows give amounts, not times
             return None
         if language == "en":
             listed = "; ".join(r + _in_english(r.rsplit(":", 1)[-1].strip()) for r in best.matched_rows)
@@ -243,7 +248,7 @@ def _lead(language: str, numeric: bool, best: _Sentence, marker: int, wanted: Wa
     text = best.text
     # Each number with its clause; the one whose clause holds most of the question is the answer
     # (in 「年間30件以上の特許の出願・年間15件以上の特許の取得目標値」, 15件 is the patents obtained).
-    said = [(wanted.coverage(passage_words(clause)), number, clause) for number in _NUMBER.finditer(text)
+    said = [(wanted.coverage(passage_words(clause)), number, clause) for number in value.finditer(text)
             for clause in [_clause(text, number.start(), number.end())]]
     if not said:
         return None
@@ -253,7 +258,10 @@ def _lead(language: str, numeric: bool, best: _Sentence, marker: int, wanted: Wa
     subject = text[line_start : number.start()].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
     subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
     yen = _in_english(amount) if language == "en" else ""
-    if subject and len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject):  # 「1短期借入金の限度額 23億円」
+    line_end = text.find("\n", number.end())
+    rest = text[number.end() : line_end if line_end >= 0 else len(text)].strip()
+    names_its_value = len(rest) <= MAX_REST_CHARS and subject and len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject)
+    if names_its_value:  # 「1短期借入金の限度額 23億円」, 「α(アルファ) :効率化係数。△1%とする。」
         return f"The plan gives {subject}: {amount}{yen} [{marker}]." if language == "en" else f"{subject}は{amount}です [{marker}]。"
     marker_end = _LEADING_MARKER.match(clause).end()  # an item's number (「4. 」), not the value's digits
     quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(amount) else 0:])}」"  # the plan's words, not a sentence made of them
@@ -279,10 +287,10 @@ def _in_english(value: str) -> str:
     return f" ({amount / 1e9:g} billion yen)" if amount >= 1e9 else f" ({amount / 1e6:g} million yen)"
 
 
-def _compose(query: Query, wanted: Wanted, language: str, numeric: bool, best: _Sentence, chosen: list[_Sentence],
+def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str] | None, best: _Sentence, chosen: list[_Sentence],
              citations: list[Citation], glossary: Glossary) -> str:
     english = language == "en"
-    lines = [_lead(language, numeric, best, citations[chosen.index(best)].marker, wanted) or (
+    lines = [_lead(language, value, best, citations[chosen.index(best)].marker, wanted) or (
         "The plans say the following (quoted in Japanese, with their section labels):" if english
         else "計画には次のように書かれています。")]
     current = None

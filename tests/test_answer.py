@@ -109,6 +109,18 @@ def test_a_value_in_a_sentence_is_the_one_said_of_what_is_asked_in_the_plans_wor
     assert english.text.startswith("The plan gives 60%: 「")  # a long sentence gave no value at all
 
 
+def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: AnswerChain):
+    answer = offline.invoke(Request("英語のリスニングテストはいつから全学部で実施するの？"))
+    assert answer.found and answer.text.startswith("平成18年度：「平成18年度から」")
+    # The strategy gives its vision's year (2030), never the day it was adopted.
+    assert not offline.invoke(Request("When was Tohoku University's international strategy adopted?")).found
+
+
+def test_a_question_counting_rooms_needs_a_count_of_rooms(offline: AnswerChain):
+    # 何室 counts rooms; the plans say how residences are run, never how many rooms they have.
+    assert not offline.invoke(Request("ユニバーシティハウスは何室あるの？")).found
+
+
 def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: AnswerChain):
     # The plan's line is 「α(アルファ) :効率化係数。△1%とする。」; 「△1%とする。」 alone says nothing, and △ is a minus.
     answer = offline.invoke(Request("効率化係数はいくつ？"))
