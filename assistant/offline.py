@@ -20,7 +20,7 @@ from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, concepts, passage_words
 from assistant.conversation import asks_again
 from assistant.retrieve import Hit, Query
-from index.analyze import terms
+from index.analyze import names_a_person, terms
 from index.build import DocumentText
 from index.glossary import Glossary
 from index.tables import TOTALS
@@ -63,6 +63,13 @@ _NUMBER_QUESTION = re.compile(
     + _QUANTITY + r"(?=\s*(?:[?.!,]|$|(?:for|of|at|in|per|on|to|charged|paid|needed|required|do|does|is|are|must|will)\b))",
     re.IGNORECASE,
 )
+# A question about who holds a post (「学長は誰？」, "Who was the president …?") is answered by a
+# sentence naming a person, or not at all: a sentence on the post's duties does not say who holds it.
+_POSTS_JA = r"学長|総長|理事長|理事|監事|学部長|研究科長|センター長|機構長|所長|委員長|部長|課長|室長"
+_POSTS_EN = (r"president|vice[- ]president|chancellor|vice[- ]chancellor|rector|provost|dean|director|"
+             r"chair(?:person|man|woman)?|head|trustee|auditor")
+_PERSON_QUESTION = re.compile(rf"(?:{_POSTS_JA})(?:って|は|が)誰|誰が(?:{_POSTS_JA})|\bwho\s+(?:is|was|are|were|will be|has been)\s+"
+                              rf"(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})s?\b", re.IGNORECASE)
 # A question about a total is answered by a table's total row (「収入 / 計」), whatever it totals.
 _TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
@@ -121,10 +128,12 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     asking = query.text if asks_again(own_words) else own_words
     numeric = bool(_NUMBER_QUESTION.search(asking))
     value = _NUMBER if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer must give
+    person = bool(_PERSON_QUESTION.search(asking))
     # A table answers a question about a value; for any other, a sentence holding as much comes first.
     sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
-    # A question about a number or a time is answered by the best sentence that gives one, or not at all.
-    best = next((s for s in sentences if value.search(s.text) or numeric and s.matched_rows), None) if value else next(iter(sentences), None)
+    # A question about a number, a time or a person is answered by the best sentence that gives one, or not at all.
+    best = next((s for s in sentences if (not value or value.search(s.text) or numeric and s.matched_rows)
+                 and (not person or names_a_person(s.text))), None)
     asked = question or query.text
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese

@@ -378,6 +378,17 @@ def parts(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65_536)
+def names_a_person(text: str) -> bool:
+    """Whether ``text`` names a person: a surname followed by a given name (大野英男), as Sudachi
+    tags them; one name alone is too often a word (出島, 金)."""
+    for piece in _pieces(normalize(text)):
+        pos = [m.part_of_speech()[2:4] for m in _tokenizer().tokenize(piece)]
+        if any(a == ("人名", "姓") and b == ("人名", "名") for a, b in zip(pos, pos[1:])):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65_536)
 def synonym_groups(word: str) -> tuple[int, ...]:
     """Sudachi's synonym groups of ``word`` when it is one word (賃金 and 給与 share one, 寮 and
     宿舎 another), else none."""

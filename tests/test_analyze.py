@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from index.analyze import MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, normalize, nouns, terms, without_asking_words
+from index.analyze import (MAX_SUDACHI_BYTES, _pieces, _tokenizer, bigrams, names_a_person, normalize, nouns, terms,
+                           without_asking_words)
 
 
 def test_normalize_is_nfkc_lowercase():
@@ -133,3 +134,8 @@ def test_asking_words_are_blanked_from_questions_only():
 def test_pronouns_and_auxiliary_stems_name_nothing():
     assert nouns("組織の見直しはどっちの方向で進める？") == ["組織", "見直し", "方向"]
     assert terms("ディーンズリストみたいなのはある？") == ["ディーンズリスト"]
+
+
+def test_names_a_person_needs_a_surname_and_a_given_name():
+    assert names_a_person("学長 大野英男は述べた") and names_a_person("鈴木一郎学長")
+    assert not names_a_person("出島のハブとなる") and not names_a_person("学長のリーダーシップ機能を整備する")

@@ -116,6 +116,13 @@ def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: Answe
     assert not offline.invoke(Request("When was Tohoku University's international strategy adopted?")).found
 
 
+def test_a_question_about_who_holds_a_post_needs_a_person_named(offline: AnswerChain):
+    # The plan describes the president's role (学長のリーダーシップ) and never names one.
+    for question in ("この中期計画を作ったときの学長は誰？", "Who was the university president when the plan was written?"):
+        assert not offline.invoke(Request(question)).found, question
+    assert offline.invoke(Request("インターンシップの受け入れ企業は誰が仲介するの？")).found  # who acts: a body
+
+
 def test_a_question_counting_rooms_needs_a_count_of_rooms(offline: AnswerChain):
     # 何室 counts rooms; the plans say how residences are run, never how many rooms they have.
     assert not offline.invoke(Request("ユニバーシティハウスは何室あるの？")).found
