@@ -122,9 +122,9 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
         matches = lexicon.glossary.to_japanese(text)
         groups = [tuple(r for ja in m.ja_terms if (r := frozenset(terms(ja)))) for m in matches]
         shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
-        for word in re.finditer(r"[A-Za-z][A-Za-z0-9'-]*", text):
+        for word in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'-]*", text):  # a number names a thing too: Process 2
             w = _CLITIC.sub("", word.group())  # the university's, doesn't: the word itself
-            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or len(w) < 3:
+            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or (len(w) < 3 and not w.isdigit()):
                 continue
             groups.append((frozenset({w.lower()}),))
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things

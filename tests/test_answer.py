@@ -163,6 +163,12 @@ def test_a_follow_up_naming_another_thing_asks_the_earlier_question_again(offlin
     assert answer.text.startswith("The table (別表(収容定員) 平成21年度) gives 工学部: 2,720人")
 
 
+def test_a_number_in_an_english_question_names_what_it_asks_about(offline: AnswerChain):
+    first = (Turn("user", "What is Process 1 of Tohoku's international strategy?"),)
+    answer = offline.invoke(Request("What about Process 2?", first))  # answered Process 1 again
+    assert answer.citations[0].label.endswith("プロセス2")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
