@@ -47,6 +47,10 @@ _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _COUNTERS = (r"人|名|件|校|か国|カ国|ヶ国|機関|点|回|倍|割|単位|個|日|時間|歳|室|棟|科目|コース|講座|学科|専攻|キャンパス|拠点|"
              r"か所|ヶ所|カ所|箇所|種類|社|台|冊|か月|ヶ月|カ月|週")
 _NUMBER = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|" + _COUNTERS + ")")  # not 「1. 専攻」
+# A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
+# its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
+_UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(億円|百万円|千円|万円|円)[)）]")
+_BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
 _DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|[0-9０-９]+\s*月")
 _DATE_QUESTION = re.compile(r"いつ|何年(?!間)|^\s*when\b|\bby when\b|\b(?:what|which) year\b", re.IGNORECASE)
@@ -132,7 +136,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     # A table answers a question about a value; for any other, a sentence holding as much comes first.
     sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
     # A question about a number, a time or a person is answered by the best sentence that gives one, or not at all.
-    best = next((s for s in sentences if (not value or value.search(s.text) or numeric and s.matched_rows)
+    best = next((s for s in sentences if (not value or _values(s.text, value) or numeric and s.matched_rows)
                  and (not person or names_a_person(s.text))), None)
     asked = question or query.text
     language = language or query.language
@@ -257,24 +261,40 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     text = best.text
     # Each number with its clause; the one whose clause holds most of the question is the answer
     # (in 「年間30件以上の特許の出願・年間15件以上の特許の取得目標値」, 15件 is the patents obtained).
-    said = [(wanted.coverage(passage_words(clause)), number, clause) for number in value.finditer(text)
-            for clause in [_clause(text, number.start(), number.end())]]
+    said = [(wanted.coverage(passage_words(clause)), start, end, amount, clause) for start, end, amount, clause in _values(text, value)]
     if not said:
         return None
-    _, number, clause = max(said, key=lambda s: s[0])  # the first of equals
-    amount = number.group(0).strip()
-    line_start = text.rfind("\n", 0, number.start()) + 1
-    subject = text[line_start : number.start()].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
+    _, start, end, amount, clause = max(said, key=lambda s: s[0])  # the first of equals
+    line_start = text.rfind("\n", 0, start) + 1
+    subject = text[line_start:start].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
     subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
     yen = _in_english(amount) if language == "en" else ""
-    line_end = text.find("\n", number.end())
-    rest = text[number.end() : line_end if line_end >= 0 else len(text)].strip()
+    line_end = text.find("\n", end)
+    rest = text[end : line_end if line_end >= 0 else len(text)].strip()
     names_its_value = len(rest) <= MAX_REST_CHARS and subject and len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject)
     if names_its_value:  # 「1短期借入金の限度額 23億円」, 「α(アルファ) :効率化係数。△1%とする。」
         return f"The plan gives {subject}: {amount}{yen} [{marker}]." if language == "en" else f"{subject}は{amount}です [{marker}]。"
     marker_end = _LEADING_MARKER.match(clause).end()  # an item's number (「4. 」), not the value's digits
-    quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(amount) else 0:])}」"  # the plan's words, not a sentence made of them
+    quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(text[start:end].strip()) else 0:])}」"  # the plan's words, not a sentence made of them
     return f"The plan gives {amount}{yen}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
+
+
+def _values(text: str, value: re.Pattern[str]) -> list[tuple[int, int, str, str]]:
+    """The values of the kind `value` that `text` gives: where each is, the value as read, and the
+    words it is said in. A bare number under a heading giving its unit is read in that unit, and
+    said in its row (「小規模改修 総額282 …」 → 282百万円)."""
+    found = [(m.start(), m.end(), m.group(0).strip(), _clause(text, m.start(), m.end())) for m in value.finditer(text)]
+    heading = _UNIT_HEADING.search(text) if value is _NUMBER else None
+    if heading:
+        found += [(m.start(), m.end(), m.group(0) + heading.group(1), _line(text, m.start()))
+                  for m in _BARE_NUMBER.finditer(text, heading.end()) if not any(a < m.end() and m.start() < b for a, b, _, _ in found)]
+        found.sort()
+    return found
+
+
+def _line(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)].strip()
 
 
 def _clause(text: str, start: int, end: int) -> str:

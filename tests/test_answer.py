@@ -128,6 +128,12 @@ def test_a_question_counting_rooms_needs_a_count_of_rooms(offline: AnswerChain):
     assert not offline.invoke(Request("ユニバーシティハウスは何室あるの？")).found
 
 
+def test_a_number_under_a_heading_giving_its_unit_is_a_value(offline: AnswerChain):
+    # 「施設・設備の内容 予定額(百万円) 財源」 above 「小規模改修 総額282 施設整備費補助金(282)」: no unit in the row.
+    answer = offline.invoke(Request("小規模改修の予定額はいくら？"))
+    assert answer.found and answer.text.startswith("282百万円：「小規模改修 総額282 施設整備費補助金(282)」 [1]")
+
+
 def test_a_short_sentence_is_quoted_with_the_one_before_it_on_its_line(offline: AnswerChain):
     # The plan's line is 「α(アルファ) :効率化係数。△1%とする。」; 「△1%とする。」 alone says nothing, and △ is a minus.
     answer = offline.invoke(Request("効率化係数はいくつ？"))
