@@ -53,7 +53,8 @@ _UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(億円|百万円|千
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
 _DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|[0-9０-９]+\s*月")
-_DATE_QUESTION = re.compile(r"いつ|何年(?!間)|^\s*when\b|\bby when\b|\b(?:what|which) year\b", re.IGNORECASE)
+_DATE_QUESTION = re.compile(r"いつ|何年(?!間)|締め?切り?|期限|期日|^\s*when\b|\bby when\b|\b(?:what|which) year\b|\bdeadlines?\b|\bdue date\b",
+                            re.IGNORECASE)
 # A question that asks for a value: how much or many, or what a quantity is when the quantity is
 # what is asked for ("What is the rent for…?", 「家賃は？」; not "the fee waiver policy", 「料金はかかる？」):
 # "What is the annual fee?" is not answered by a passage about fees.

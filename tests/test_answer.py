@@ -112,8 +112,9 @@ def test_a_value_in_a_sentence_is_the_one_said_of_what_is_asked_in_the_plans_wor
 def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: AnswerChain):
     answer = offline.invoke(Request("英語のリスニングテストはいつから全学部で実施するの？"))
     assert answer.found and answer.text.startswith("平成18年度：「平成18年度から」")
-    # The strategy gives its vision's year (2030), never the day it was adopted.
+    # The strategy gives its vision's year (2030), never the day it was adopted, nor any deadline.
     assert not offline.invoke(Request("When was Tohoku University's international strategy adopted?")).found
+    assert not offline.invoke(Request("What is the application deadline for Tohoku's joint degree programmes?")).found
 
 
 def test_a_question_about_who_holds_a_post_needs_a_person_named(offline: AnswerChain):
