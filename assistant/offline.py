@@ -146,7 +146,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     if threshold is None:
         threshold = FOUND_COVERAGE.get(query.language, 1.0)
     if best is None or best.coverage < threshold:
-        related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(hits[:RELATED], start=1)]
+        nearest = sorted(hits, key=lambda h: bool(query.named) and h.document_id not in query.named)  # the plan asked about first
+        related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(nearest[:RELATED], start=1)]
         # How near the plans come to answering, whether or not the nearest sentence gives a number.
         evidence = round(sentences[0].coverage, 3) if sentences else 0.0
         return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)

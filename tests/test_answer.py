@@ -230,6 +230,12 @@ def test_a_specific_thing_the_plans_never_name_is_not_answered_by_the_rest_of_th
         assert not answer.found and answer.related, question
 
 
+def test_the_nearest_sections_of_a_question_naming_a_plan_are_that_plans_first(offline: AnswerChain):
+    # The search ranks the other plan's sections on international students higher.
+    answer = offline.invoke(Request("東北大学は留学生を何人受け入れる目標なの？"))
+    assert not answer.found and answer.related[0].document_id == "tohoku-intl-strategy"
+
+
 def test_answer_language_can_be_chosen(offline: AnswerChain):
     answer = offline.invoke(Request("短期借入金の限度額はいくら？", language="en"))
     assert answer.language == "en" and answer.text.startswith("The plan gives")
