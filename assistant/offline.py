@@ -50,6 +50,7 @@ _NUMBER = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９]
 # A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
 # its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
 _UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(億円|百万円|千円|万円|円)[)）]")
+_QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
 _DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|[0-9０-９]+\s*月")
@@ -73,8 +74,11 @@ _NUMBER_QUESTION = re.compile(
 _POSTS_JA = r"学長|総長|理事長|理事|監事|学部長|研究科長|センター長|機構長|所長|委員長|部長|課長|室長"
 _POSTS_EN = (r"president|vice[- ]president|chancellor|vice[- ]chancellor|rector|provost|dean|director|"
              r"chair(?:person|man|woman)?|head|trustee|auditor")
-_PERSON_QUESTION = re.compile(rf"(?:{_POSTS_JA})(?:って|は|が)誰|誰が(?:{_POSTS_JA})|\bwho\s+(?:is|was|are|were|will be|has been)\s+"
-                              rf"(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})s?\b", re.IGNORECASE)
+_PERSON_QUESTION = re.compile(
+    rf"(?:{_POSTS_JA})(?:って|は|が)誰|誰が(?:{_POSTS_JA})|(?:{_POSTS_JA})の(?:名前|氏名)|"
+    rf"\bwho\s+(?:is|was|are|were|will be|has been)\s+(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})s?\b|"
+    rf"\bname of (?:the |its |their )?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})\b|(?:{_POSTS_EN})['’]s name\b",
+    re.IGNORECASE)
 # A question about a total is answered by a table's total row (「収入 / 計」), whatever it totals.
 _TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
@@ -236,6 +240,11 @@ def _squash(text: str) -> str:
     return _NOT_WORDS.sub("", text)
 
 
+def _same(text: str) -> str:
+    """Text as compared for repetition: its characters without line breaks and spaces."""
+    return "".join(text.split())
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).strip()
 
@@ -285,13 +294,20 @@ def _values(text: str, value: re.Pattern[str]) -> list[tuple[int, int, str, str]
     """The values of the kind `value` that `text` gives: where each is, the value as read, and the
     words it is said in. A bare number under a heading giving its unit is read in that unit, and
     said in its row (「小規模改修 総額282 …」 → 282百万円)."""
-    found = [(m.start(), m.end(), m.group(0).strip(), _clause(text, m.start(), m.end())) for m in value.finditer(text)]
+    found = [(m.start(), m.end(), m.group(0).strip() + _qualifier(text, m.end()), _clause(text, m.start(), m.end()))
+             for m in value.finditer(text)]
     heading = _UNIT_HEADING.search(text) if value is _NUMBER else None
     if heading:
         found += [(m.start(), m.end(), m.group(0) + heading.group(1), _line(text, m.start()))
                   for m in _BARE_NUMBER.finditer(text, heading.end()) if not any(a < m.end() and m.start() < b for a, b, _, _ in found)]
         found.sort()
     return found
+
+
+def _qualifier(text: str, at: int) -> str:
+    """What the plan says of the value right after it: 60%程度, 15件以上."""
+    m = _QUALIFIER.match(text, at)
+    return m.group(0) if m else ""
 
 
 def _line(text: str, at: int) -> str:
@@ -325,12 +341,15 @@ def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str]
         "The plans say the following (quoted in Japanese, with their section labels):" if english
         else "計画には次のように書かれています。")]
     current = None
+    quoted: dict[str, int] = {}  # the plans repeat some items word for word (Ⅱ-3 and Ⅹ-2): shown once, cited twice
     for s, c in zip(chosen, citations):
         if s.hit.section_id != current:
             current = s.hit.section_id
             lines += ["", f"■ {c.heading}（{c.document_title}）"]
         shown = s.matched_rows or s.rows[:MAX_ROWS] + (("…",) if len(s.rows) > MAX_ROWS else ())
         quote = f"〔{s.caption}〕 " + "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
+        if (earlier := quoted.setdefault(_same(quote), c.marker)) != c.marker:
+            quote = f"(the same words as [{earlier}])" if english else f"（[{earlier}]と同じ文）"
         lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
