@@ -115,6 +115,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
     wanted = Wanted.of(query, lexicon)
+    known: set[str] = set()  # a follow-up's own terms
     if question and question != query.text and query.text.endswith(question):
         own = concepts(question, query.language, lexicon)
         context = concepts(query.text[: -len(question)], query.language, lexicon)
@@ -131,7 +132,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         own = passage_words("\n".join((*body, s.caption, *s.rows)))
         s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
         s.said = wanted.coverage(own)
-        s.matched_rows = _matched_rows(s.rows, wanted_terms)
+        s.matched_rows = _matched_rows(s.rows, wanted_terms, known)
     own_words = question if question and query.text.endswith(question) else query.text
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
     asking = query.text if asks_again(own_words) else own_words
@@ -249,11 +250,12 @@ def _flat(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).strip()
 
 
-def _matched_rows(rows: tuple[str, ...], wanted: set[str]) -> tuple[str, ...]:
-    """The rows whose labels share the most terms with the question (at most MAX_ROWS)."""
-    overlap = [len(wanted & passage_words(r.rsplit(":", 1)[0]).terms) for r in rows]
-    best = max(overlap, default=0)
-    return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if best else ()
+def _matched_rows(rows: tuple[str, ...], wanted: set[str], own: set[str] = frozenset()) -> tuple[str, ...]:
+    """The rows whose labels share the most terms with the question (at most MAX_ROWS); with a
+    follow-up's `own` terms first (「経済学部は？」 after 教育人間科学部's enrolment: 経済学部's row)."""
+    overlap = [(len(own & label), len(wanted & label)) for r in rows for label in [passage_words(r.rsplit(":", 1)[0]).terms]]
+    best = max(overlap, default=(0, 0))
+    return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if any(best) else ()
 
 
 def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker: int, wanted: Wanted) -> str | None:

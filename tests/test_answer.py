@@ -177,6 +177,12 @@ def test_a_number_in_an_english_question_names_what_it_asks_about(offline: Answe
     assert answer.citations[0].label.endswith("プロセス2")
 
 
+def test_a_follow_up_naming_another_row_reads_that_row(offline: AnswerChain):
+    first = (Turn("user", "平成16年度の教育人間科学部の収容定員は何人？"),)
+    answer = offline.invoke(Request("経済学部は？", first))  # repeated 教育人間科学部's 1,840人
+    assert answer.text.startswith("別表(収容定員) 平成16年度の表では 経済学部: 1,010人 です")
+
+
 def test_table_question_gives_the_rows(offline: AnswerChain):
     answer = offline.invoke(Request("収支計画で教員人件費はいくら？"))
     assert answer.found and "教員人件費: 53,233 百万円" in answer.text
