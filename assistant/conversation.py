@@ -38,7 +38,8 @@ class Turn:
 def is_follow_up(question: str) -> bool:
     """Whether the question refers back to the conversation rather than standing alone."""
     pattern = _FOLLOW_UP_JA if detect_language(question) == "ja" else _FOLLOW_UP_EN
-    return bool(pattern.search(question)) or len(set(terms(question))) < MIN_OWN_TERMS
+    own = {t for t in terms(question) if not t.isdigit()}  # a number alone does not make a question stand alone (平成21年度は？)
+    return bool(pattern.search(question)) or len(own) < MIN_OWN_TERMS
 
 
 def asks_again(question: str) -> bool:

@@ -267,6 +267,7 @@ def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain
 def test_follow_up_detection():
     assert is_follow_up("その中で住居に関するものは？") and is_follow_up("Which fields specifically?")
     assert not is_follow_up("短期借入金の限度額と借入の理由はどう書かれていますか")
+    assert is_follow_up("平成21年度は？")  # a year is no subject of its own
     assert is_follow_up("And in the fiscal year 2009 budget table?") and is_follow_up("教員養成課程の卒業生の就職率のほうは？")
     assert is_follow_up("What about the enrolment quotas of 工学部 and 教育人間科学部 in 平成21年度?")  # English, quoting terms
     first = [Turn("user", "留学生の支援について教えて")]
