@@ -85,7 +85,7 @@ class AnswerChain:
 
     def _retrieve(self, inputs: dict[str, Any]) -> tuple[Query, list[Hit]]:
         request: Request = inputs["request"]
-        return self.searcher.search(inputs["standalone"], request.top_k, list(request.documents) or None)
+        return self.searcher.search(inputs["standalone"], request.top_k, list(request.documents) or None, request.question)
 
     def _answer(self, chunks: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         inputs: dict[str, Any] = {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.retrieve import Query
 
 ENGLISH_UNKNOWN_SHARE = 0.5
+CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 _CLITIC = re.compile(r"(?:'s|n't)$", re.IGNORECASE)
 # A Japanese word that the plans never use and that nothing explains weighs by how common it
 # is in Japanese at large (Zipf, `index.frequency`): an everyday word half the question's
@@ -162,10 +163,22 @@ class Wanted:
     concepts: tuple[Concept, ...]
     inferred: frozenset[str]
     idf: Callable[[str], float]
+    own: frozenset[str] = frozenset()  # a follow-up's own terms
 
     @classmethod
-    def of(cls, query: Query, lexicon: Lexicon) -> Wanted:
-        return cls(tuple(concepts(query.text, query.language, lexicon)), frozenset(terms(query.expansion)), lexicon.idf)
+    def of(cls, query: Query, lexicon: Lexicon, follow_up: str | None = None) -> Wanted:
+        """What `query` asks for. When it is a follow-up made standalone (`query.text` ends with
+        the `follow_up` the user asked), the earlier question's words set the context at half
+        weight and the follow-up's own words lead: 「大学院課程はどうですか？」 after the
+        undergraduate admissions asks about the graduate ones."""
+        inferred = frozenset(terms(query.expansion))
+        if not follow_up or follow_up == query.text or not query.text.endswith(follow_up):
+            return cls(tuple(concepts(query.text, query.language, lexicon)), inferred, lexicon.idf)
+        own = concepts(follow_up, query.language, lexicon)
+        context = concepts(query.text[: -len(follow_up)], query.language, lexicon)
+        known = frozenset(t for c in own for t in c.terms)
+        weighed = (*own, *(replace(c, weight=c.weight * CONTEXT_SHARE) for c in context if not c.terms & known))
+        return cls(weighed, inferred, lexicon.idf, known)
 
     def coverage(self, words: Words, titles: Words = Words(frozenset())) -> float:
         """The share (0–1) of the question's weight that a passage's `words` hold.

@@ -13,11 +13,11 @@ names the nearest sections instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.citation import Answer, Citation, cite, cite_chunk
-from assistant.concepts import Lexicon, Wanted, concepts, passage_words
+from assistant.concepts import Lexicon, Wanted, passage_words
 from assistant.conversation import asks_again
 from assistant.retrieve import Hit, Query
 from index.analyze import names_a_person, terms
@@ -35,7 +35,6 @@ OTHER_KEEP = 0.9  # another section is quoted only when it holds the question ne
 OTHER_QUOTES = 2  # sentences quoted from a section other than the best one's
 MAX_SECTIONS = 3
 RELATED = 3
-CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words
 MAX_ROWS = 5
 MIN_SENTENCE_CHARS = 12  # a shorter sentence is quoted with the one before it
 MAX_GLOSSES = 6
@@ -114,14 +113,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
 
     `question` is what the user asked when `query` is it made standalone: the earlier turn's
     words then set the context at half weight, and the follow-up's own words lead."""
-    wanted = Wanted.of(query, lexicon)
-    known: set[str] = set()  # a follow-up's own terms
-    if question and question != query.text and query.text.endswith(question):
-        own = concepts(question, query.language, lexicon)
-        context = concepts(query.text[: -len(question)], query.language, lexicon)
-        known = {t for c in own for t in c.terms}
-        wanted = replace(wanted, concepts=(*own, *(replace(c, weight=c.weight * CONTEXT_SHARE)
-                                                   for c in context if not c.terms & known)))
+    wanted = Wanted.of(query, lexicon, question)
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
     wanted_terms = set(terms(query.keyword_text))  # a value is read from a row the question names, not a guess
     if _TOTAL_QUESTION.search(query.text):  # the conversation's: after 「予算の合計は？」, 「支出は？」 asks for its total
@@ -132,7 +124,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         own = passage_words("\n".join((*body, s.caption, *s.rows)))
         s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
         s.said = wanted.coverage(own)
-        s.matched_rows = _matched_rows(s.rows, wanted_terms, known)
+        s.matched_rows = _matched_rows(s.rows, wanted_terms, wanted.own)
     own_words = question if question and query.text.endswith(question) else query.text
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
     asking = query.text if asks_again(own_words) else own_words

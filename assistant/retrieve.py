@@ -147,7 +147,10 @@ class Searcher:
         self.names = {d.id: d.names for d in self.document_texts.values()}
         self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
 
-    def search(self, question: str, k: int | None = None, documents: list[str] | None = None) -> tuple[Query, list[Hit]]:
+    def search(self, question: str, k: int | None = None, documents: list[str] | None = None,
+               follow_up: str | None = None) -> tuple[Query, list[Hit]]:
+        """The sections that best answer `question`; when it is a follow-up made standalone, the
+        `follow_up` the user asked (its end) leads the re-ranking, the earlier words set the context."""
         query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars, self.names)
         unknown = set(documents or ()) - set(self.documents)
         if unknown:
@@ -174,9 +177,9 @@ class Searcher:
             titles = self._titles[self.chunks[chunk_id].section_id].terms
             if wanted and titles:
                 scores[chunk_id] += TITLE_WEIGHT / RRF_K * len(wanted & titles) / len(wanted)
-        return query, self._rerank(query, self._merge(scores))[:k]
+        return query, self._rerank(query, self._merge(scores), follow_up)[:k]
 
-    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+    def _rerank(self, query: Query, hits: list[Hit], follow_up: str | None = None) -> list[Hit]:
         """The best RERANK_DEPTH sections again, by their fused score (relative to the best one)
         and by how much of the question's weight their best chunk holds with the section's titles:
         ranks fused from two searches say little about a section holding the whole question. A
@@ -184,7 +187,7 @@ class Searcher:
         name the wrong plan)."""
         if not hits:
             return hits
-        wanted = Wanted.of(query, self.lexicon)
+        wanted = Wanted.of(query, self.lexicon, follow_up)
         top = hits[0].score
         for hit in hits[:RERANK_DEPTH]:
             held = max(wanted.coverage(passage_words(c.text), self._titles[hit.section_id]) for c in hit.chunks)

@@ -84,7 +84,7 @@ def resolved(chain: AnswerChain, corpus: Corpus, c: Conversation) -> bool:
     """The follow-up, made standalone from its history, finds an answering section in the top K."""
     history = tuple(Turn("user", h) for h in c.history)
     answer = chain.invoke(Request(c.question, history))
-    _, hits = chain.searcher.search(answer.standalone, K)
+    _, hits = chain.searcher.search(answer.standalone, K, follow_up=c.question)
     spans = relevant_spans(corpus, c)
     return any(d == h.document_id and a <= corpus.document(h.document_id).section(h.section_id).span.start < b
                for h in hits for d, a, b in spans)

@@ -100,3 +100,10 @@ def test_langchain_retriever(searcher: Searcher):
     docs = PlanRetriever(searcher=searcher, k=3).invoke("収容定員 工学部")
     assert len(docs) <= 3 and docs[0].metadata["label"] == "別表"
     assert {"section_id", "document_id", "label", "path", "score", "chunk_ids"} <= docs[0].metadata.keys()
+
+
+def test_a_follow_ups_own_words_lead_the_reranking(searcher: Searcher):
+    standalone = "What is Process 1 of Tohoku's international strategy? What about Process 2?"
+    plain = [h.label for h in searcher.search(standalone, 3)[1]]
+    led = [h.label for h in searcher.search(standalone, 3, follow_up="What about Process 2?")[1]]
+    assert sum(label.endswith("プロセス2") for label in led) > sum(label.endswith("プロセス2") for label in plain)
