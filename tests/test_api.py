@@ -132,9 +132,9 @@ def test_top_k_reaches_retrieval(client, monkeypatch):
     seen: list[int | None] = []
     real = searcher.search
 
-    def spy(question, k=None, documents=None):
+    def spy(question, k=None, documents=None, follow_up=None):
         seen.append(k)
-        return real(question, k, documents)
+        return real(question, k, documents, follow_up)
 
     monkeypatch.setattr(searcher, "search", spy)
     assert client.post("/v1/ask", json={"question": QUESTION, "top_k": 2}).status_code == 200
