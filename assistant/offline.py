@@ -276,11 +276,12 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     yen = _in_english(amount) if language == "en" else ""
     line_end = text.find("\n", end)
     rest = text[end : line_end if line_end >= 0 else len(text)].strip()
-    names_its_value = len(rest) <= MAX_REST_CHARS and subject and len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject)
-    if names_its_value:  # 「1短期借入金の限度額 23億円」, 「α(アルファ) :効率化係数。△1%とする。」
+    if len(rest) <= MAX_REST_CHARS and 0 < len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject):
+        # a line that names its value: 「1短期借入金の限度額 23億円」, 「α(アルファ) :効率化係数。△1%とする。」
         return f"The plan gives {subject}: {amount}{yen} [{marker}]." if language == "en" else f"{subject}は{amount}です [{marker}]。"
-    marker_end = _LEADING_MARKER.match(clause).end()  # an item's number (「4. 」), not the value's digits
-    quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(text[start:end].strip()) else 0:])}」"  # the plan's words, not a sentence made of them
+    # else the value in the plan's words, not a sentence made of them; an item's number (「4. 」) dropped
+    marker_end = _LEADING_MARKER.match(clause).end()
+    quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(text[start:end].strip()) else 0:])}」"
     return f"The plan gives {amount}{yen}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
 
 
