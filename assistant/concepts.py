@@ -180,6 +180,13 @@ class Wanted:
         weighed = (*own, *(replace(c, weight=c.weight * CONTEXT_SHARE) for c in context if not c.terms & known))
         return cls(weighed, inferred, lexicon.idf, known)
 
+    def holds_context(self, words: Words) -> bool:
+        """Whether a follow-up's passage holds anything of the earlier question it follows (for
+        a question standing alone, always): 「その理由は？」 after the cut in personnel costs is not
+        answered by the reasons for short-term borrowing."""
+        context = [c for c in self.concepts if not c.terms & self.own]
+        return not self.own or not context or any(words.hold(c) for c in context)
+
     def coverage(self, words: Words, titles: Words = Words(frozenset())) -> float:
         """The share (0–1) of the question's weight that a passage's `words` hold.
 

@@ -122,7 +122,9 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
         body = [ln for ln in s.text.splitlines() if _squash(ln) not in headings] or [s.text]  # a heading line restates titles
         own = passage_words("\n".join((*body, s.caption, *s.rows)))
-        s.coverage = wanted.coverage(own, passage_words("\n".join(s.hit.path)))
+        titles = passage_words("\n".join(s.hit.path))
+        # A follow-up's answer is about what the conversation is about.
+        s.coverage = wanted.coverage(own, titles) if wanted.holds_context(own | titles) else 0.0
         s.said = wanted.coverage(own)
         s.matched_rows = _matched_rows(s.rows, wanted_terms, wanted.own)
     own_words = question if question and query.text.endswith(question) else query.text

@@ -264,6 +264,12 @@ def test_follow_up_is_resolved_against_the_earlier_question(offline: AnswerChain
     assert english.found and english.citations[0].label == "Ⅶ-2"
 
 
+def test_a_follow_ups_answer_is_about_what_the_conversation_is_about(offline: AnswerChain):
+    # Ⅶ-2 「想定される理由」 gives the reasons for short-term borrowing, not for the cut in personnel costs.
+    answer = offline.invoke(Request("その理由は？", (Turn("user", "人件費はどのくらい削減する？"),)))
+    assert "Ⅶ-2" not in [c.label for c in answer.citations]
+
+
 def test_follow_up_detection():
     assert is_follow_up("その中で住居に関するものは？") and is_follow_up("Which fields specifically?")
     assert not is_follow_up("短期借入金の限度額と借入の理由はどう書かれていますか")
