@@ -64,7 +64,7 @@ _NUMBER_QUESTION = re.compile(
     r"目標値|割合|(?:倍率|家賃|料金|点数)(?:は|って)?\s*(?:どのくらい|どれくらい|どの程度|何|[?？]|$)|"
     r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
     r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b|"
-    r"\bwhat(?!\s+(?:can|could|will|would|do|does|did|should|may|might|must)\b)(?:['’]s|\s+(?:is|are|was|were))?\s+(?:[\w-]+\s+){0,3}?"
+    r"\bwhat(?!\s+(?:can|could|will|would|do|does|did|should|may|might|must)\b)(?:['’]s|\s+(?:is|are|was|were))?\s+(?:[\w-]+\s+){0,5}?"
     + _QUANTITY + r"(?=\s*(?:[?.!,]|$|(?:for|of|at|in|per|on|to|charged|paid|needed|required|do|does|is|are|must|will)\b))",
     re.IGNORECASE,
 )

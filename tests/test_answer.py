@@ -107,6 +107,8 @@ def test_a_value_in_a_sentence_is_the_one_said_of_what_is_asked_in_the_plans_wor
     assert answer.text.startswith("30件以上：「年間30件以上の特許の出願」 [1]")
     english = offline.invoke(Request("What employment rate is targeted for graduates of the teacher training course?"))
     assert english.text.startswith("The plan gives 60%程度: 「")  # a long sentence gave no value at all
+    english = offline.invoke(Request("What is the target bar exam pass rate for YNU's law school?"))  # five words before "rate"
+    assert english.text.startswith("The plan gives 70%程度: 「司法試験合格率を70%程度")
 
 
 def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: AnswerChain):
