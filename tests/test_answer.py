@@ -116,6 +116,7 @@ def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: Answe
     assert answer.found and answer.text.startswith("平成18年度：「平成18年度から」")
     # The strategy gives its vision's year (2030), never the day it was adopted, nor any deadline.
     assert not offline.invoke(Request("When was Tohoku University's international strategy adopted?")).found
+    assert not offline.invoke(Request("東北大学の国際戦略はいつ策定されましたか？")).found  # led with 「2030年に向けたビジョン」
     assert not offline.invoke(Request("What is the application deadline for Tohoku's joint degree programmes?")).found
 
 
