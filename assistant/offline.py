@@ -133,8 +133,14 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     numeric = bool(_NUMBER_QUESTION.search(asking))
     value = _NUMBER if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer must give
     person = bool(_PERSON_QUESTION.search(asking))
-    # A table answers a question about a value; for any other, a sentence holding as much comes first.
-    sentences.sort(key=lambda s: (-s.coverage, bool(s.rows) and not numeric, -s.said, s.rank, s.start))
+    if threshold is None:
+        threshold = FOUND_COVERAGE.get(query.language, 1.0)
+    # A sentence of the plan the question names comes first when one answers it ("the three principles of
+    # Tohoku" are not Yokohama's); a table answers a question about a value; for any other, a sentence
+    # holding as much comes first.
+    named = query.named if any(s.hit.document_id in query.named and s.coverage >= threshold for s in sentences) else set()
+    sentences.sort(key=lambda s: (bool(named) and s.hit.document_id not in named, -s.coverage,
+                                  bool(s.rows) and not numeric, -s.said, s.rank, s.start))
     # A question about a number, a time or a person is answered by the best sentence that gives one, or not at all.
     best = next((s for s in sentences if (not value or _gives(s.text, value, wanted) or numeric and s.matched_rows)
                  and (not person or names_a_person(s.text))), None)
@@ -142,8 +148,6 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
         return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
-    if threshold is None:
-        threshold = FOUND_COVERAGE.get(query.language, 1.0)
     if best is None or best.coverage < threshold:
         nearest = sorted(hits, key=lambda h: bool(query.named) and h.document_id not in query.named)  # the plan asked about first
         related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(nearest[:RELATED], start=1)]

@@ -246,6 +246,12 @@ def test_a_specific_thing_the_plans_never_name_is_not_answered_by_the_rest_of_th
         assert not answer.found and answer.related, question
 
 
+def test_a_question_naming_a_plan_is_answered_from_that_plan_first(offline: AnswerChain):
+    # Yokohama's 「実践性」「先進性」… principles hold more of the question's words than anything of Tohoku's.
+    answer = offline.invoke(Request("What are the three guiding principles of Tohoku University?"))
+    assert answer.found and answer.citations[0].document_id == "tohoku-intl-strategy"
+
+
 def test_the_nearest_sections_of_a_question_naming_a_plan_are_that_plans_first(offline: AnswerChain):
     # The search ranks the other plan's sections on international students higher.
     answer = offline.invoke(Request("東北大学は留学生を何人受け入れる目標なの？"))
