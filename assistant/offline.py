@@ -46,6 +46,11 @@ _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 _COUNTERS = (r"人|名|件|校|か国|カ国|ヶ国|機関|点|回|倍|割|単位|個|日|時間|歳|室|棟|科目|コース|講座|学科|専攻|キャンパス|拠点|"
              r"か所|ヶ所|カ所|箇所|種類|社|台|冊|か月|ヶ月|カ月|週")
 _NUMBER = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|" + _COUNTERS + ")")  # not 「1. 専攻」
+# "How much" is answered by an amount (money, a share, an area), not a count of things: 「年間の授業料は
+# いくら？」 is not answered by 「年間30件以上の特許の出願」; 「何件」 and "how many" count.
+_AMOUNT = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|倍|割)")
+_AMOUNT_QUESTION = re.compile(r"いくら|金額|額(?:は|って)|\bhow much\b", re.IGNORECASE)
+_COUNT_QUESTION = re.compile(r"何(?:" + _COUNTERS + r")|いくつ|人数|\bhow many\b|\bnumber of\b", re.IGNORECASE)
 # A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
 # its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
 _UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(億円|百万円|千円|万円|円)[)）]")
@@ -131,7 +136,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
     asking = query.text if asks_again(own_words) else own_words
     numeric = bool(_NUMBER_QUESTION.search(asking))
-    value = _NUMBER if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer must give
+    amount = _AMOUNT_QUESTION.search(asking) and not _COUNT_QUESTION.search(asking)
+    value = (_AMOUNT if amount else _NUMBER) if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer gives
     person = bool(_PERSON_QUESTION.search(asking))
     if threshold is None:
         threshold = FOUND_COVERAGE.get(query.language, 1.0)
@@ -311,7 +317,7 @@ def _values(text: str, value: re.Pattern[str]) -> list[tuple[int, int, str, str]
     said in its row (「小規模改修 総額282 …」 → 282百万円)."""
     found = [(m.start(), m.end(), m.group(0).strip() + _qualifier(text, m.end()), _clause(text, m.start(), m.end()))
              for m in value.finditer(text)]
-    heading = _UNIT_HEADING.search(text) if value is _NUMBER else None
+    heading = _UNIT_HEADING.search(text) if value is not _DATE else None
     if heading:
         found += [(m.start(), m.end(), m.group(0) + heading.group(1), _line(text, m.start()))
                   for m in _BARE_NUMBER.finditer(text, heading.end()) if not any(a < m.end() and m.start() < b for a, b, _, _ in found)]

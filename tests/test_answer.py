@@ -133,6 +133,12 @@ def test_a_question_counting_rooms_needs_a_count_of_rooms(offline: AnswerChain):
     assert not offline.invoke(Request("ユニバーシティハウスは何室あるの？")).found
 
 
+def test_how_much_is_answered_by_an_amount_not_a_count(offline: AnswerChain):
+    answer = offline.invoke(Request("年間の授業料はいくら？"))  # led with 「30件以上：「年間30件以上の特許の出願」」
+    assert "件" not in answer.text.splitlines()[0]
+    assert offline.invoke(Request("経営改善係数はいくら？")).text.startswith("λ(ラムダ)  :経営改善係数は2%です")  # a share is an amount
+
+
 def test_a_number_under_a_heading_giving_its_unit_is_a_value(offline: AnswerChain):
     # 「施設・設備の内容 予定額(百万円) 財源」 above 「小規模改修 総額282 施設整備費補助金(282)」: no unit in the row.
     answer = offline.invoke(Request("小規模改修の予定額はいくら？"))
