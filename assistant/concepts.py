@@ -125,7 +125,8 @@ def concepts(text: str, language: str, lexicon: Lexicon) -> list[Concept]:
         shares = [1.0] * len(groups)  # how much each group weighs when the plans never use it
         for word in re.finditer(r"[A-Za-z0-9][A-Za-z0-9'-]*", text):  # a number names a thing too: Process 2
             w = _CLITIC.sub("", word.group())  # the university's, doesn't: the word itself
-            if any(m.start <= word.start() < m.end for m in matches) or w.lower() in _EN_SCAFFOLD or (len(w) < 3 and not w.isdigit()):
+            short = len(w) < 3 and not w.isdigit()
+            if short or w.lower() in _EN_SCAFFOLD or any(m.start <= word.start() < m.end for m in matches):
                 continue
             groups.append((frozenset({w.lower()}),))
             named = w.isupper() or any(ch.isdigit() for ch in w)  # TOEIC, COVID-19: names of things
@@ -169,8 +170,8 @@ class Wanted:
     def of(cls, query: Query, lexicon: Lexicon, follow_up: str | None = None) -> Wanted:
         """What `query` asks for. When it is a follow-up made standalone (`query.text` ends with
         the `follow_up` the user asked), the earlier question's words set the context at half
-        weight and the follow-up's own words lead: 「大学院課程はどうですか？」 after the
-        undergraduate admissions asks about the graduate ones."""
+        weight and the follow-up's own words lead: "What about Process 2?" after Process 1 asks
+        about Process 2."""
         inferred = frozenset(terms(query.expansion))
         if not follow_up or follow_up == query.text or not query.text.endswith(follow_up):
             return cls(tuple(concepts(query.text, query.language, lexicon)), inferred, lexicon.idf)
