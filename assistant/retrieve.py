@@ -23,7 +23,13 @@ from pydantic import ConfigDict
 
 from assistant.concepts import Lexicon, Wanted, passage_words
 from index import store
-from index.analyze import detect_language, japanese_runs, normalize, terms, without_asking_words
+from index.analyze import (
+    detect_language,
+    japanese_runs,
+    normalize,
+    terms,
+    without_asking_words,
+)
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function

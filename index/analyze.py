@@ -24,6 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 from sudachipy import Dictionary, SplitMode
 
@@ -383,7 +384,7 @@ def names_a_person(text: str) -> bool:
     tags them; one name alone is too often a word (出島, 金)."""
     for piece in _pieces(normalize(text)):
         pos = [m.part_of_speech()[2:4] for m in _tokenizer().tokenize(piece)]
-        if any(a == ("人名", "姓") and b == ("人名", "名") for a, b in zip(pos, pos[1:])):
+        if any(a == ("人名", "姓") and b == ("人名", "名") for a, b in pairwise(pos)):
             return True
     return False
 
