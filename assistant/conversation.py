@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from index.analyze import detect_language, terms
 
-_FOLLOW_UP_JA = re.compile(r"^(その|それ|これ|この|あの|そこ|そちら|上記|うち|中で|では|じゃあ|また|他に|ほかに|さらに|具体的に)|"
+_POINTING_JA = r"その|それ|これ|この|あの|そこ|そちら"  # words pointing back to what was said
+_FOLLOW_UP_JA = re.compile(rf"^({_POINTING_JA}|上記|うち|中で|では|じゃあ|また|他に|ほかに|さらに|具体的に)|"
                            r"その中|そのうち|それら|それぞれ|具体的には|の(?:ほう|方)(?:は|って|だと|では)")  # 「教員養成のほうは？」
 _FOLLOW_UP_EN = re.compile(r"^(?:and|or|but|also)\b|"  # "And in FY2009?"
                            r"\b(it|its|they|them|their|those|these|that|this|which ones?|specifically|"
@@ -22,7 +23,7 @@ _FOLLOW_UP_EN = re.compile(r"^(?:and|or|but|also)\b|"  # "And in FY2009?"
 # FY2009?" after the engineering faculty's enrolment in FY2004, 「教員養成のほうは？」, 「支出は？」
 # (not one that asks something new of the same thing: 「その理由は？」, "And why?").
 _ASKS_AGAIN = re.compile(r"^(?:and|or|what about|how about)\b(?!.*\b(?:what|which|who|when|where|why|how)\b)|"
-                         r"^(?!その|それ|これ|この|あの|そこ|そちら)[^?？。、]{1,20}?(?:の(?:ほう|方))?(?:は|って)\s*[?？]?\s*$",
+                         rf"^(?!{_POINTING_JA})[^?？。、]{{1,20}}?(?:の(?:ほう|方))?(?:は|って)\s*[?？]?\s*$",
                          re.IGNORECASE)
 MIN_OWN_TERMS = 3  # a question with fewer content words of its own leans on the conversation
 

@@ -45,15 +45,18 @@ _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
 # Japanese counters: what a number counts (3室, 2キャンパス), and what 「何室？」 asks to count.
 _COUNTERS = (r"人|名|件|校|か国|カ国|ヶ国|機関|点|回|倍|割|単位|個|日|時間|歳|室|棟|科目|コース|講座|学科|専攻|キャンパス|拠点|"
              r"か所|ヶ所|カ所|箇所|種類|社|台|冊|か月|ヶ月|カ月|週")
-_NUMBER = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|" + _COUNTERS + ")")  # not 「1. 専攻」
+_DIGITS = r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?"  # not ending in a dot: 「1. 専攻」 is an item
+_MONEY = r"億円|百万円|千円|万円|円"
+_MEASURES = _MONEY + r"|％|%|u|㎡"
+_NUMBER = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + "|" + _COUNTERS + ")")
 # "How much" is answered by an amount (money, a share, an area), not a count of things: 「年間の授業料は
 # いくら？」 is not answered by 「年間30件以上の特許の出願」; 「何件」 and "how many" count.
-_AMOUNT = re.compile(r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?\s*(?:億円|百万円|千円|万円|円|％|%|u|㎡|倍|割)")
+_AMOUNT = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + r"|倍|割)")
 _AMOUNT_QUESTION = re.compile(r"いくら|金額|額(?:は|って)|\bhow much\b", re.IGNORECASE)
 _COUNT_QUESTION = re.compile(r"何(?:" + _COUNTERS + r")|いくつ|人数|\bhow many\b|\bnumber of\b", re.IGNORECASE)
 # A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
 # its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
-_UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(億円|百万円|千円|万円|円)[)）]")
+_UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(" + _MONEY + r")[)）]")
 _QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
