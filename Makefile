@@ -37,11 +37,12 @@ test: install browser
 	$(BIN)/plan-assistant eval all --baseline eval/baseline.json
 
 # The benchmarks (figures, not pass/fail): build, search and answer latency; the service under 1, 8
-# and 32 clients with 1 and 2 workers; corpus scale from 2 to 1,000 plans (about 15 minutes); ours
+# and 32 clients with 1 and 2 workers; open files, threads and memory over 40 rebuilds; corpus scale from 2 to 1,000 plans (about 15 minutes); ours
 # beside the naive LangChain pipeline. Each writes JSON and Markdown to eval/results/.
 bench: install
 	$(BIN)/python -m eval.bench
 	$(BIN)/python -m eval.bench_api
+	$(BIN)/python -m eval.bench_rebuilds
 	$(BIN)/python -m eval.bench_naive
 	$(BIN)/python -m eval.bench_scale
 

@@ -137,14 +137,18 @@ class Searcher:
         self.chunks = {c.id: c for c in read_chunks(folder)}
         self.document_texts = read_documents(folder)  # what citations are checked against
         self.embedding = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
+        self._api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
         try:
             self.keyword = KeywordIndex.load(folder / "keyword")
-            api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
-            self.collection: Collection = store.open_collection(api, manifest.collection, self.embedding)
+            self.collection: Collection = store.open_collection(self._api, manifest.collection, self.embedding)
             self.vectors = ExactVectors.read(self.collection) if len(self.chunks) <= EXACT_MAX else None
         except (KeywordIndexError, ChromaError, ValueError) as exc:
+            self._api.close()
             raise IndexNotReady(f"index build {folder.name} cannot be opened ({exc}): "
                                 "rebuild with `plan-assistant index build --force`") from exc
+        except BaseException:
+            self._api.close()
+            raise
         self.thesaurus = load_thesaurus()
         self.glossary = self.thesaurus.extend(load_glossary())
         self.lexicon = Lexicon(self.glossary, self.keyword.idf, Synonyms(self.keyword.vocabulary), self.thesaurus.plan_terms, zipf)
@@ -152,6 +156,17 @@ class Searcher:
         self._titles = {section: passage_words("\n".join(path)) for section, path in paths.items()}
         self.names = {d.id: d.names for d in self.document_texts.values()}
         self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
+
+    def close(self) -> None:
+        """Release the Chroma client: its files, threads and caches stay held until then, even
+        after a newer build has replaced this one and its folder is deleted. Idempotent."""
+        self._api.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def search(self, question: str, k: int | None = None, documents: list[str] | None = None,
                follow_up: str | None = None) -> tuple[Query, list[Hit]]:

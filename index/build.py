@@ -130,10 +130,10 @@ def _build(settings: Settings, key: str, progress: bool) -> Manifest:
     _write_corpus(folder, corpus)
     with _keyword_index(folder / "keyword", [c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks]):
         ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
-        api = store.client(folder / "chroma", settings.chroma_host, settings.chroma_port)
         batches = range(0, len(corpus.chunks), store.BATCH)
         bar = tqdm(batches, desc="embedding", unit="batch", disable=not progress)
-        store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
+        with store.client(folder / "chroma", settings.chroma_host, settings.chroma_port) as api:
+            store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
     manifest = Manifest(
         key=key,
         created=time.time(),
@@ -202,9 +202,9 @@ def _prune(settings: Settings, live: str) -> None:
     old = [p for p in builds if p.name not in keep]
     for path in old:
         if settings.chroma_host:
-            api = store.client(path / "chroma", settings.chroma_host, settings.chroma_port)
-            if collection_name(path.name) in [c.name for c in api.list_collections()]:
-                api.delete_collection(collection_name(path.name))
+            with store.client(path / "chroma", settings.chroma_host, settings.chroma_port) as api:
+                if collection_name(path.name) in [c.name for c in api.list_collections()]:
+                    api.delete_collection(collection_name(path.name))
         shutil.rmtree(path, ignore_errors=True)
 
 

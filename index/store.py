@@ -25,6 +25,9 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighb
 
 
 def client(path: Path, host: str | None, port: int) -> ClientAPI:
+    """A client of the build's store. Close it when done (`close()` or `with`): an embedded
+    client holds the store's files, threads and caches until then, even after its folder is
+    deleted."""
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if host:
         return chromadb.HttpClient(host=host, port=port, settings=settings)

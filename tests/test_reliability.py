@@ -304,6 +304,8 @@ def test_a_service_follows_builds_switched_in_elsewhere_and_skips_unopenable_one
         service._checked = 0.0  # no need to wait out the once-a-second look
         service.follow_live_build()
         time.sleep(0.1)
+    assert service._lock.acquire(timeout=30)  # the reopen has ended (it closes the engine it replaced)
+    service._lock.release()
     (settings.data_dir / CURRENT).write_text("no-such-build-1\n")
     service._checked = 0.0
     service.follow_live_build()

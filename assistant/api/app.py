@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, mount_ui: bool = False) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.load)  # seconds of blocking work: keep the loop free
         yield
+        service.close()
 
     app = FastAPI(title="Plan Assistant", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
@@ -32,13 +33,15 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def get_engine(service: ServiceDep) -> Engine:
-    """The loaded index and chain, taken once per request (a rebuild may swap them meanwhile).
-    A missing index is the server's state, not the caller's fault: 503."""
-    engine = service.engine
-    if engine is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, service.not_ready)
-    return engine
+def get_engine(service: ServiceDep) -> Iterator[Engine]:
+    """The loaded index and chain, leased once per request until its response is sent (a
+    streamed one included): a rebuild may swap them meanwhile, and the replaced engine is
+    closed only when no request holds it. A missing index is the server's state, not the
+    caller's fault: 503."""
+    with service.lease() as engine:
+        if engine is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, service.not_ready)
+        yield engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
