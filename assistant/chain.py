@@ -24,7 +24,8 @@ from assistant import llm
 from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
 from assistant.conversation import Turn, standalone
 from assistant.offline import FOUND_COVERAGE, answer_offline
-from assistant.retrieve import Hit, Query, Searcher
+from assistant.question import Query
+from assistant.retrieve import Hit, Searcher
 
 CHUNKS_PER_SECTION = 2  # passages of one section put before the model
 # With a model, a question the offline answerer refuses holding at least this share of the

@@ -182,7 +182,8 @@ def search(question: str | None, top_k: int | None, documents: tuple[str, ...], 
 
     Without QUESTION, asks for questions one per line until end of input.
     """
-    from assistant.retrieve import QueryError, Searcher
+    from assistant.question import QueryError
+    from assistant.retrieve import Searcher
     from index.build import IndexNotReady
 
     try:
@@ -251,7 +252,8 @@ def ask(question: str | None, as_json: bool, lang: str | None, history_file: Pat
     from assistant.chain import AnswerChain, Request
     from assistant.conversation import Turn
     from assistant.llm import chat_model
-    from assistant.retrieve import QueryError, Searcher
+    from assistant.question import QueryError
+    from assistant.retrieve import Searcher
     from index.build import IndexNotReady
 
     history = _read_history(history_file) if history_file else []
@@ -336,6 +338,32 @@ def eval_all(baseline: Path | None, out: Path) -> None:
     _evaluate(("retrieval", "answers"), baseline, out)
 
 
+@eval_group.command("heldout")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              help="Compare with this stored result, e.g. eval/heldout/baseline.json (exit 1 on a regression).")
+@_OUT
+def eval_heldout(baseline: Path | None, out: Path) -> None:
+    """Plans never seen by the code (eval/heldout/): hit@1/5, MRR, fact in answer, not found, outline agreement."""
+    from eval import heldout
+    from eval.report import write_report
+
+    stored = _read_json(baseline) if baseline is not None else {}
+    main_results = out / "all.json"
+    report = heldout.evaluate(Settings())
+    problems = heldout.regressions(report, stored) if stored else []
+    main = _read_json(main_results) if main_results.exists() else None
+    write_report(out, "heldout", report, heldout.markdown(report, main, problems))
+    if problems:
+        sys.exit(1)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+
+
 @eval_group.command("calibrate")
 @_OUT
 def eval_calibrate(out: Path) -> None:
@@ -368,12 +396,7 @@ def _evaluate(parts: tuple[str, ...], baseline: Path | None, out: Path) -> None:
 
     searcher = _live_searcher()
     settings = searcher.settings
-    stored: dict = {}
-    if baseline is not None:
-        try:
-            stored = json.loads(baseline.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise click.ClickException(f"cannot read baseline {baseline}: {exc}") from None
+    stored = _read_json(baseline) if baseline is not None else {}
     corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
     questions = retrieval.load_questions()
     out.mkdir(parents=True, exist_ok=True)

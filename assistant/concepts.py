@@ -18,13 +18,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from assistant.question import Query
 from index.analyze import japanese_runs, nouns, parts, terms, without_asking_words
 from index.glossary import Glossary
-
-if TYPE_CHECKING:
-    from assistant.retrieve import Query
 
 ENGLISH_UNKNOWN_SHARE = 0.5
 CONTEXT_SHARE = 0.5  # a follow-up's earlier question weighs half its own words

@@ -19,7 +19,8 @@ from functools import lru_cache
 from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, passage_words
 from assistant.conversation import asks_again
-from assistant.retrieve import Hit, Query
+from assistant.question import Query
+from assistant.retrieve import Hit
 from index.analyze import names_a_person, terms
 from index.build import DocumentText
 from index.glossary import Glossary

@@ -11,7 +11,6 @@ terms join the query, with its English tokens.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from chromadb.api.models.Collection import Collection
@@ -22,23 +21,18 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.concepts import Lexicon, Wanted, passage_words
+from assistant.question import Query, QueryError, prepare
 from index import store
-from index.analyze import (
-    detect_language,
-    japanese_runs,
-    normalize,
-    terms,
-    without_asking_words,
-)
+from index.analyze import terms
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
 from index.frequency import zipf
-from index.glossary import Glossary, load_glossary
+from index.glossary import load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
 from index.settings import Settings
 from index.synonyms import Synonyms
-from index.thesaurus import Thesaurus, load_thesaurus
+from index.thesaurus import load_thesaurus
 from index.vectors import EXACT_MAX, ExactVectors
 
 RRF_K = 60
@@ -53,10 +47,6 @@ NAMED_WEIGHT = 0.1  # a section of the plan the question names (0.5 measured: on
 MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
 
 
-class QueryError(ValueError):
-    """A question that cannot be searched; the message says why."""
-
-
 @dataclass
 class Hit:
     """One section of a plan, with the chunks of it that matched, best first."""
@@ -68,62 +58,6 @@ class Hit:
     path: tuple[str, ...]
     score: float
     chunks: list[Chunk] = field(default_factory=list)
-
-
-@dataclass
-class Query:
-    """A question as searched: its language and the text given to each search."""
-
-    text: str
-    language: str  # "ja" | "en"
-    keyword_text: str  # its own words as searched: a Japanese one's without asking words, an English one's with their Japanese
-    vector_text: str
-    added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
-    named: frozenset[str] = frozenset()  # the plans whose institution it names (「東北大の…」, "YNU's …")
-
-    @property
-    def expansion(self) -> str:
-        """The plan terms a Japanese question's words stand for (thesaurus): inferred, so they are
-        searched at a lower weight. An English question's glossary terms are its translation."""
-        return " ".join(self.added_terms) if self.language == "ja" else ""
-
-    @property
-    def searched_text(self) -> str:
-        """Everything the keyword search looks for."""
-        return f"{self.keyword_text} {self.expansion}".strip()
-
-
-def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
-            names: dict[str, tuple[str, ...]] | None = None) -> Query:
-    """Validate the question and say what each search will look for: a Japanese question with
-    the plan terms its everyday words stand for, an English one through the glossary; and which
-    plans it names (`names`: each plan's names for its institution)."""
-    text = (text or "").strip()
-    if not text:
-        raise QueryError("the question is empty")
-    if len(text) > max_chars:
-        raise QueryError(f"the question is {len(text)} characters long; the limit is {max_chars}")
-    language = detect_language(text)
-    named = named_plans(text, names or {})
-    if language == "ja":
-        added = thesaurus.plan_terms(text)
-        # An embedding reads the question as asked; the keyword search, what it names.
-        return Query(text, language, without_asking_words(text), " ".join((text, *added)), added, named)
-    if language != "en":
-        return Query(text, language, text, text)
-    # The glossary's renderings of its English words, and the plans' terms it quotes as they are.
-    japanese = tuple(dict.fromkeys((*(ja for m in glossary.to_japanese(text) for ja in m.ja_terms), *japanese_runs(text))))
-    joined = " ".join(japanese)
-    return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese, named)
-
-
-def named_plans(text: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
-    """The plans one of whose names occurs in `text` (NFKC, case folded; an English name only
-    as a whole word)."""
-    folded = normalize(text)
-    return frozenset(plan for plan, plan_names in names.items() for name in plan_names
-                     if re.search(rf"(?<![a-z0-9]){re.escape(normalize(name))}(?![a-z0-9])" if name.isascii()
-                                  else re.escape(normalize(name)), folded))
 
 
 class Searcher:
@@ -179,6 +113,13 @@ class Searcher:
         k = k or self.settings.top_k
         if query.language == "other":
             return query, []
+        if not documents and len(query.named) == 1:  # a question naming one plan is answered from it
+            scoped = self._search(query, k, sorted(query.named), follow_up)
+            if scoped:
+                return query, scoped
+        return query, self._search(query, k, documents, follow_up)
+
+    def _search(self, query: Query, k: int, documents: list[str] | None, follow_up: str | None) -> list[Hit]:
         allowed = set(documents) if documents else None
         keyword = [(i, s) for i, s in self.keyword.search(query.keyword_text, k=CANDIDATES, expansion=query.expansion)
                    if allowed is None or self.chunks[i].document_id in allowed]
@@ -187,7 +128,7 @@ class Searcher:
         vector = (self.vectors.nearest(embedding, k_vector, documents) if self.vectors is not None
                   else store.query(self.collection, embedding, k_vector, documents))
         if not keyword and (isinstance(self.embedding, HashingEmbedding) or not vector or vector[0][1] < MIN_VECTOR_ONLY):
-            return query, []  # nothing in the plans shares the question's words
+            return []  # nothing in the plans shares the question's words
         scores: dict[str, float] = {}
         vector_weight = VECTOR_WEIGHT if isinstance(self.embedding, HashingEmbedding) else MODEL_VECTOR_WEIGHT
         for weight, ranking in ((KEYWORD_WEIGHT, keyword), (vector_weight, vector)):
@@ -198,7 +139,7 @@ class Searcher:
             titles = self._titles[self.chunks[chunk_id].section_id].terms
             if wanted and titles:
                 scores[chunk_id] += TITLE_WEIGHT / RRF_K * len(wanted & titles) / len(wanted)
-        return query, self._rerank(query, self._merge(scores), follow_up)[:k]
+        return self._rerank(query, self._merge(scores), follow_up)[:k]
 
     def _rerank(self, query: Query, hits: list[Hit], follow_up: str | None = None) -> list[Hit]:
         """The best RERANK_DEPTH sections again, by their fused score (relative to the best one)

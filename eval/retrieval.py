@@ -14,6 +14,7 @@ import json
 import math
 import statistics
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -95,11 +96,14 @@ def targets(q: Question, documents: set[str]) -> list[tuple[str, str]]:
 
 
 def relevant_spans(corpus: Corpus, q: Question) -> list[tuple[str, int, int]]:
-    """Document and (start, end) of each answering section's whole subtree."""
+    """Document and (start, end) of each answering section's whole subtree. A label the parsed
+    outline lacks (a held-out plan parsed otherwise than its expected outline) answers nothing."""
     out = []
     for doc_id, label in targets(q, {d.id for d in corpus.documents}):
-        s = corpus.document(doc_id).by_label(label)
-        out.append((doc_id, s.span.start, s.end))
+        key = unicodedata.normalize("NFKC", label)
+        s = next((s for s in corpus.document(doc_id).sections if unicodedata.normalize("NFKC", s.label) == key), None)
+        if s is not None:
+            out.append((doc_id, s.span.start, s.end))
     return out
 
 

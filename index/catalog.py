@@ -64,4 +64,5 @@ def _aliases(document: dict) -> tuple[str, ...]:
 
 
 def entry_for(file: Path, catalog: dict[str, CatalogEntry]) -> CatalogEntry:
-    return catalog.get(file.name) or CatalogEntry(id=document_id(file.name), file=file.name, title=file.stem)
+    """The catalog's entry for a file, or one with only an id: the title then comes from the text."""
+    return catalog.get(file.name) or CatalogEntry(id=document_id(file.name), file=file.name, title="")

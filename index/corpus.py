@@ -14,6 +14,7 @@ from pathlib import Path
 from index.catalog import CATALOG_FILE, CatalogEntry, entry_for, read_catalog
 from index.chunk import chunk_document
 from index.document import Chunk, Document
+from index.header import institution_names, read_header
 from index.load import LoadError, LoadedText, load
 from index.repair import repair
 from index.sections import parse_sections, split_lines
@@ -98,12 +99,16 @@ def plan_files(plans_dir: Path) -> list[Path]:
 
 
 def parse_document(loaded: LoadedText, entry: CatalogEntry) -> Document:
-    """Repair, section and table one loaded text."""
+    """Repair, read the header block, section and table one loaded text. What the catalog
+    says of a plan wins; for what it does not say, the plan's own header (title, English
+    title, institution, period), else the file name."""
     repaired = repair(loaded.text)
+    header = read_header(repaired.text.split("\n"))
+    institution = entry.institution or header.institution
     doc = Document(
         id=entry.id,
-        title=entry.title,
-        title_en=entry.title_en,
+        title=entry.title or header.title or loaded.path.stem,
+        title_en=entry.title_en or header.title_en,
         source=loaded.path.name,
         format=loaded.format,
         encoding=loaded.encoding,
@@ -111,15 +116,17 @@ def parse_document(loaded: LoadedText, entry: CatalogEntry) -> Document:
         original=loaded.text,
         text=repaired.text,
         meta={
-            "institution": entry.institution,
+            **header.as_meta(),
+            "institution": institution,
             "institution_en": entry.institution_en,
-            "period": entry.period,
-            "versions": list(entry.versions),
-            "names": list(entry.names),
+            "period": entry.period or header.period,
+            "versions": list(entry.versions) or header.dates,
+            "names": list(dict.fromkeys((*entry.names, *institution_names(institution, abbreviate=not entry.aliases)))),
+            "header_lines": sorted(k + 1 for k in header.lines),
         },
         repairs=repaired.repairs,
     )
-    doc.sections = parse_sections(doc.id, doc.text)
+    doc.sections = parse_sections(doc.id, doc.text, header.lines)
     lines = split_lines(doc.text)
     for s in doc.sections:
         own = [(ln.raw, ln.no, ln.start) for ln in lines[s.span.line_start - 1 : s.span.line_end]]
@@ -163,7 +170,7 @@ def uncovered_lines(doc: Document, chunks: list[Chunk]) -> list[int]:
     covered: set[int] = set()
     for c in chunks:
         covered.update(range(c.span.line_start, c.span.line_end + 1))
-    headings = {s.span.line_start for s in doc.sections}
+    headings = {s.span.line_start for s in doc.sections} | set(doc.meta.get("header_lines", ()))
     return [
         ln.no for ln in split_lines(doc.text) if ln.raw.strip() and ln.no not in covered and ln.no not in headings
     ]

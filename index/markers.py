@@ -20,11 +20,12 @@ _COUNTERS_RE = re.compile("[" + re.escape("億万千百円人件名年月日度�
 
 @dataclass(frozen=True)
 class Marker:
-    kind: str  # "Ⅰ", "1", "(1)", "1)", "①", "(①)", "1.", "a.", "ア", "第1章", "【】", "別紙", "ターゲット1"
+    kind: str  # "Ⅰ", "1", "(1)", "1)", "①", "(①)", "1.", "a.", "ア", "(ア)", "第N章", "第N", "1-1", "【】", "（）", "別紙", "ターゲットN"
     number: int  # position in its series (1-based); 0 for unnumbered kinds
     text: str  # the marker as printed, e.g. "(1)" or "ターゲット1"
     rest: str  # what follows the marker on the line, stripped
     weak: bool = False  # a bare number followed by a counter ("2人事…" or "2,840人"): a marker only in context
+    prefix: tuple[int, ...] = ()  # a hierarchical number's parents: (2, 1) for "2-1-3"
 
 
 def _num(s: str) -> int:
@@ -33,21 +34,29 @@ def _num(s: str) -> int:
 
 _PATTERNS: list[tuple[str, re.Pattern[str], object]] = [
     ("別紙", re.compile(r"(別表|別紙|付録|附録|参考資料)([0-9０-９]*)(?=$|[\s(（【〔])"), None),
-    ("第N", re.compile(rf"(第([{_DIGITS}一二三四五六七八九十]+)([章節部編款条]))"), None),
+    # 第1章, 第2節, and a bare 第1 when a space follows it (not 第4期, 第2回)
+    ("第N", re.compile(rf"(第([{_DIGITS}一二三四五六七八九十]+)(?:([章節部編款条])|(?=[ \u3000])))"), None),
     ("Ⅰ", re.compile(rf"([{_ROMAN}])(?=[\s\u3000〔【「]|[^\x00-\x7f])"), lambda m: _ROMAN.index(m.group(1)) + 1),
     ("(①)", re.compile(rf"([(（]([{_CIRCLED}])[)）])"), lambda m: _CIRCLED.index(m.group(2)) + 1),
     ("①", re.compile(rf"([{_CIRCLED}])"), lambda m: _CIRCLED.index(m.group(1)) + 1),
+    ("(ア)", re.compile(rf"([(（]([{_KATAKANA}])[)）])"), lambda m: _KATAKANA.index(m.group(2)) + 1),
     ("(1)", re.compile(rf"([(（]([{_DIGITS}]{{1,2}})[)）])"), lambda m: _num(m.group(2))),
+    # hierarchical numbers: 1-1, 2-3-1 (the kind says the depth: "1-1", "1-1-1")
+    ("1-1", re.compile(rf"(([{_DIGITS}]{{1,2}}(?:[-－‐][{_DIGITS}]{{1,2}})+)[.．]?)(?=[ \u3000]|[^\s{_DIGITS}\x00-\x7f])"), None),
     ("1)", re.compile(rf"(([{_DIGITS}]{{1,2}})[)）])"), lambda m: _num(m.group(2))),
     ("1.", re.compile(rf"(([{_DIGITS}]{{1,2}})[.．])(?![{_DIGITS}])"), lambda m: _num(m.group(2))),
     ("1", re.compile(rf"(([{_DIGITS}]{{1,2}}))(?=[ \u3000]*[^\s{_DIGITS}\x00-\x7f]|[,，])"), lambda m: _num(m.group(2))),
     ("a.", re.compile(r"(([a-h])[.．])(?=[ \u3000])"), lambda m: ord(m.group(2)) - ord("a") + 1),
     ("ア", re.compile(rf"(([{_KATAKANA}])(?:[.．、]|(?=[ \u3000])))"), lambda m: _KATAKANA.index(m.group(2)) + 1),
     ("series", re.compile(rf"((プロセス|ターゲット|目標|方針|戦略|施策|重点)\s*([{_DIGITS}]+))(?=[.．:：、\s]|$)"), None),
-    ("【】", re.compile(r"(【([^】]+)】)\s*$"), None),
-    ("〔〕", re.compile(r"(〔([^〕]+)〕)\s*$"), None),
-    ("-", re.compile(r"([-・•●■◆※])(?=[ \u3000])"), None),
+    ("【】", re.compile(r"(【([^】]+)】)"), None),
+    ("〔〕", re.compile(r"(〔([^〕]+)〕)"), None),
+    # a block named in parentheses: （前文）, （基本方針）; never a note, unit or count: (注1), (単位:百万円)
+    ("（）", re.compile(r"([(（]([\u3040-\u30ff\u4e00-\u9fff]{2,10})[)）])"), None),
+    ("-", re.compile(r"(-(?=[ \u3000])|[・•●○◎■◆◇□※▪])"), None),
 ]
+BRACKETS = ("【】", "〔〕", "（）")
+_MAX_BRACKET_REST = 30  # a bracketed heading may name its block after it: 「（前文）大学の基本的な目標」
 
 
 def match(line: str) -> Marker | None:
@@ -61,11 +70,22 @@ def match(line: str) -> Marker | None:
         if kind == "別紙":
             return Marker(kind, 0, m.group(0), line[m.end() :].strip())
         if kind == "第N":
-            return Marker("第N" + m.group(3), _kanji_number(m.group(2)), text, rest)
+            return Marker("第N" + (m.group(3) or ""), _kanji_number(m.group(2)), text, rest)
         if kind == "series":
             return Marker(m.group(2) + "N", _num(m.group(3)), text, rest)
-        if kind in ("【】", "〔〕"):
-            return Marker(kind, 0, text, m.group(2).strip())
+        if kind in BRACKETS:
+            after = line[m.end() :].strip(" \u3000")
+            if not after:
+                return Marker(kind, 0, text, m.group(2).strip())
+            if len(after) <= _MAX_BRACKET_REST and not re.search(rf"[{_DIGITS}。]", after):
+                return Marker(kind, 0, text, after)  # titled by what it names: （前文）大学の基本的な目標
+            if kind == "（）":
+                continue  # a parenthesis opening a sentence: 「(参考) 人件費総額見込み 66,073百万円」
+            return Marker("-", 0, text, after)  # 「【1】…する。」: an item marked by its bracket
+        if kind == "1-1":
+            parts = [_num(p) for p in re.split("[-－‐]", m.group(2))]
+            weak = re.match(_COUNTERS_RE, line[m.end() :]) is not None
+            return Marker("1" + "-1" * (len(parts) - 1), parts[-1], m.group(2), rest, weak, tuple(parts[:-1]))
         if kind == "-":
             return Marker(kind, 0, text, rest)
         weak = kind == "1" and re.match(_COUNTERS_RE, line[m.end() :]) is not None
@@ -87,6 +107,6 @@ def _kanji_number(s: str) -> int:
 
 def label_part(marker: Marker) -> str:
     """How the marker reads in a section label: "1." and "a." lose their dot."""
-    if marker.kind in ("1.", "a.", "ア"):
+    if marker.kind in ("1.", "a.", "ア") or marker.kind.startswith("1-1"):
         return marker.text.rstrip(".．、")
     return marker.text

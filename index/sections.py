@@ -20,7 +20,11 @@ from index import markers
 from index.document import Item, Section, Span
 from index.markers import Marker
 
-_SECTION_KINDS = {"Ⅰ", "1", "(1)", "1)", "①", "(①)", "第N章", "第N節", "第N部", "第N編"}
+_SECTION_KINDS = {"Ⅰ", "1", "(1)", "1)", "①", "(①)", "第N", "第N章", "第N節", "第N部", "第N編", "1-1", "1-1-1", "1-1-1-1"}
+# Kinds that mark a plan's major divisions, by rank (appendices first): one is never placed inside
+# a bracketed block or a division of its rank or below that precedes it (「（前文）」 then 「Ⅰ …」:
+# Ⅰ is not part of the preamble).
+_DIVISION_RANK = {"別紙": -1, "第N部": 0, "第N編": 0, "第N章": 1, "第N": 2, "Ⅰ": 2, "第N節": 3}
 _SENTENCE_END = ("。", ",", "、", "，", "．")
 _MAX_HEADING = 80  # characters after the marker
 _MAX_PLAIN_HEADING = 32  # an unnumbered heading is a short line
@@ -63,6 +67,7 @@ class _Node:
     items: list[tuple[str, int, int, int]] = field(default_factory=list)  # marker, first, last, indent
     item_numbers: dict[str, int] = field(default_factory=dict)  # last number per item kind
     last_line: int = -1  # last line index of its own text
+    numbers: tuple[int, ...] = ()  # its number with a hierarchical number's parents: (2, 1) for 2-1
 
 
 def split_lines(text: str) -> list[Line]:
@@ -111,15 +116,16 @@ class _Parser:
         cur.items.append((marker.text, i, i, line.indent))
         self.open_item = len(cur.items) - 1
 
-    def _heading_like(self, i: int, m: Marker) -> bool:
-        """A marked line is a heading when it is short, not a sentence, and has content below."""
+    def _heading_like(self, i: int, m: Marker, cross: bool = False) -> bool:
+        """A marked line is a heading when it is short, not a sentence, and has content below
+        (`cross`: a hierarchical number, whose next heading of its own kind may begin at once)."""
         if not m.rest or len(m.rest) > _MAX_HEADING or m.rest.endswith(_SENTENCE_END):
             return False
         j = self._next_nonblank(i)
         if j is None:
             return False
         below = self.marks[j]
-        return below is None or below.weak or below.kind != m.kind
+        return cross or below is None or below.weak or below.kind != m.kind
 
     def _sibling_of(self, m: Marker) -> _Node | None:
         for node in reversed(self.stack[1:]):
@@ -128,7 +134,9 @@ class _Parser:
         return None
 
     def _new(self, m: Marker | None, i: int, title: str, kind: str | None = None) -> _Node:
-        return _Node(kind or (m.kind if m else "plain"), m.number if m else 0, m.text if m else "", title, i, 0)
+        node = _Node(kind or (m.kind if m else "plain"), m.number if m else 0, m.text if m else "", title, i, 0)
+        node.numbers = (*m.prefix, m.number) if m else ()
+        return node
 
     # -- numbered plans --------------------------------------------------------------
     def parse_numbered(self) -> _Node:
@@ -146,17 +154,40 @@ class _Parser:
                 continue
             if m.kind == "別紙":
                 self._push(self._new(m, i, self._appendix_title(i, m)), self.root)
-            elif m.kind in ("【】", "〔〕"):
+            elif m.kind in markers.BRACKETS:
                 sibling = self._sibling_of(m)
                 self._push(self._new(m, i, m.rest), self._parent(sibling) if sibling else cur)
             elif m.kind == "-" or cur.item_numbers.get(m.kind, -1) == m.number - 1 != -1:
                 self._add_item(i, m)
+            elif (parent := self._numbered_parent(m)) is not None and self._heading_like(i, m, cross=True):
+                self._push(self._new(m, i, _title(m.rest)), parent)
             elif sibling := self._sibling_of(m):
                 self._push(self._new(m, i, _title(m.rest)), self._parent(sibling))
             elif self._heading_like(i, m):
-                self._push(self._new(m, i, _title(m.rest)), cur)
+                self._push(self._new(m, i, _title(m.rest)), self._division_parent(m) or cur)
             else:
                 self._add_item(i, m)
+        return self.root
+
+    def _numbered_parent(self, m: Marker) -> _Node | None:
+        """Where a hierarchical number belongs: under the open section numbered by its prefix
+        (2-1 under 2, 2-1-3 under 2-1), whatever is open below that."""
+        if not m.prefix:
+            return None
+        for node in reversed(self.stack[1:]):
+            if node.numbers == m.prefix and (node.kind == "1" or node.kind.startswith("1-1")):
+                return node
+        return None
+
+    def _division_parent(self, m: Marker) -> _Node | None:
+        """A major division's place: never inside a bracketed block or a division of its rank
+        or below that precedes it; None for other kinds."""
+        rank = _DIVISION_RANK.get(m.kind)
+        if rank is None:
+            return None
+        for node in reversed(self.stack):
+            if node.kind not in markers.BRACKETS and _DIVISION_RANK.get(node.kind, -2) < rank:
+                return node
         return self.root
 
     def _parent(self, node: _Node) -> _Node:
@@ -239,9 +270,10 @@ def is_numbered(lines: list[Line]) -> bool:
     return sum(1 for m in marks if m is not None and m.kind in _SECTION_KINDS) >= 3
 
 
-def parse_sections(document_id: str, text: str) -> list[Section]:
-    """The section tree of `text` in pre-order; text before the first heading is a section too."""
-    lines = split_lines(text)
+def parse_sections(document_id: str, text: str, header: set[int] | frozenset[int] = frozenset()) -> list[Section]:
+    """The section tree of `text` in pre-order; text before the first heading is a section too,
+    but for the `header` lines (0-based: the title block, `index.header`), which are metadata."""
+    lines = [Line(ln.no, ln.start, ln.start, "") if k in header else ln for k, ln in enumerate(split_lines(text))]
     parser = _Parser(lines)
     root = parser.parse_numbered() if is_numbered(lines) else parser.parse_plain()
     _add_front_matter(root, lines)
@@ -292,7 +324,7 @@ def _emit(
             document_id=doc_id,
             number=part if node.marker else "",
             title=node.title,
-            label=f"{parent.label}-{part}" if parent else part,
+            label=_label(parent, part),
             parent_id=parent.id if parent else None,
             level=len(ordinals),
             numbered=(parent.numbered if parent else True) and node.kind not in ("plain", "front"),
@@ -311,9 +343,19 @@ def _emit(
     return end
 
 
+def _label(parent: Section | None, part: str) -> str:
+    """The markers of the path joined by "-"; a hierarchical number that holds its parent's
+    (2-1 under 2) takes the parent's place: Ⅰ-2 → Ⅰ-2-1, not Ⅰ-2-2-1."""
+    if parent is None:
+        return part
+    if parent.number and part.startswith(f"{parent.number}-") and parent.label.endswith(parent.number):
+        return parent.label[: len(parent.label) - len(parent.number)] + part
+    return f"{parent.label}-{part}"
+
+
 def _label_part(node: _Node) -> str:
-    if node.kind in ("plain", "front", "【】", "〔〕"):
-        return node.marker if node.kind in ("【】", "〔〕") else node.title
+    if node.kind in ("plain", "front", *markers.BRACKETS):
+        return node.marker if node.kind in markers.BRACKETS else node.title
     return markers.label_part(Marker(node.kind, node.number, node.marker, node.title))
 
 

@@ -12,7 +12,8 @@ from assistant.citation import verify
 from assistant.conversation import Turn, is_follow_up, standalone
 from assistant.llm import chat_model
 from assistant.offline import FOUND_COVERAGE
-from assistant.retrieve import QueryError, Searcher
+from assistant.question import QueryError
+from assistant.retrieve import Searcher
 from tests.openai_server import openai_server  # noqa: F401
 
 

@@ -210,10 +210,10 @@ def test_documents_outline_and_sections(client):
 
     nodes = {n["id"]: n for n in walk(outline["sections"])}
     assert len(nodes) == ynu["sections"]
-    assert "ynu-midterm-2004:8.1" in [c["id"] for c in nodes["ynu-midterm-2004:8"]["children"]]
-    section = client.get("/v1/sections/ynu-midterm-2004:8.1").json()
+    assert "ynu-midterm-2004:7.1" in [c["id"] for c in nodes["ynu-midterm-2004:7"]["children"]]
+    section = client.get("/v1/sections/ynu-midterm-2004:7.1").json()
     assert section["label"] == "Ⅶ-1" and section["title"] == "短期借入金の限度額" and "23億円" in section["text"]
-    assert section["document"]["id"] == "ynu-midterm-2004" and section["parent_id"] == "ynu-midterm-2004:8"
+    assert section["document"]["id"] == "ynu-midterm-2004" and section["parent_id"] == "ynu-midterm-2004:7"
     assert section["line_start"] <= section["line_end"]
 
 
@@ -239,7 +239,7 @@ def test_health_ready_metrics_and_docs(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True and ready.json()["documents"] == 2
-    client.get("/v1/sections/ynu-midterm-2004:8.1")
+    client.get("/v1/sections/ynu-midterm-2004:7.1")
     client.get("/v1/sections/nope:1")
     metrics = client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")

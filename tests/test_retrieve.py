@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.retrieve import PlanRetriever, QueryError, Searcher, named_plans
+from assistant.question import QueryError, named_plans
+from assistant.retrieve import PlanRetriever, Searcher
 from index.analyze import detect_language
 
 

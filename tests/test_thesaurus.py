@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieve import Searcher, prepare
+from assistant.question import prepare
+from assistant.retrieve import Searcher
 from index.analyze import normalized_words
 from index.glossary import Entry, Glossary, load_glossary
 from index.thesaurus import Thesaurus, ThesaurusError, load_thesaurus, parse_thesaurus

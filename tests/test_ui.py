@@ -30,10 +30,10 @@ from ui.app import (
 from ui.client import ClientError, PlanClient
 
 CITATION = {"marker": "[1]", "document_id": "ynu-midterm-2004", "document_title": "国立大学法人横浜国立大学 中期計画",
-            "section_id": "ynu-midterm-2004:8.1", "label": "Ⅶ-1", "path": ["短期借入金の限度額", "短期借入金の限度額"],
+            "section_id": "ynu-midterm-2004:7.1", "label": "Ⅶ-1", "path": ["短期借入金の限度額", "短期借入金の限度額"],
             "text": "1短期借入金の限度額\n   23億円\n<script>alert(1)</script>", "line_start": 476, "line_end": 477,
             "score": 0.03, "verified": True}
-SECOND = {**CITATION, "marker": "[2]", "section_id": "ynu-midterm-2004:8.2", "label": "Ⅶ-2", "path": ["想定される理由"],
+SECOND = {**CITATION, "marker": "[2]", "section_id": "ynu-midterm-2004:7.2", "label": "Ⅶ-2", "path": ["想定される理由"],
           "text": "2想定される理由\n運営費交付金の受入の遅延及び予見しがたい事故等のために緊急に必要となる対策費として借入を行うことも想定される。"
                   "なお、別の文もある。", "line_start": 478, "line_end": 479}
 ANSWER = {"answer": "短期借入金の限度額は23億円です [1]。\n・「1短期借入金の限度額 23億円」 [1]\n"
@@ -44,10 +44,10 @@ NOT_FOUND = {"answer": "計画にはこの質問に答える記載が見つか�
 DOCUMENTS = {"documents": [{"id": "ynu-midterm-2004", "title": "国立大学法人横浜国立大学 中期計画",
                             "title_en": "Yokohama National University Mid-term Plan"}], "count": 1}
 OUTLINE = {"document": {"id": "ynu-midterm-2004"}, "sections": [
-    {"id": "ynu-midterm-2004:8", "label": "Ⅶ", "title": "短期借入金の限度額", "heading": "Ⅶ 短期借入金の限度額", "children": [
-        {"id": "ynu-midterm-2004:8.1", "label": "Ⅶ-1", "title": "短期借入金の限度額", "heading": "Ⅶ-1 短期借入金の限度額",
+    {"id": "ynu-midterm-2004:7", "label": "Ⅶ", "title": "短期借入金の限度額", "heading": "Ⅶ 短期借入金の限度額", "children": [
+        {"id": "ynu-midterm-2004:7.1", "label": "Ⅶ-1", "title": "短期借入金の限度額", "heading": "Ⅶ-1 短期借入金の限度額",
          "children": []}]}]}
-SECTION = {"id": "ynu-midterm-2004:8.1", "label": "Ⅶ-1", "title": "短期借入金の限度額", "heading": "Ⅶ-1 短期借入金の限度額",
+SECTION = {"id": "ynu-midterm-2004:7.1", "label": "Ⅶ-1", "title": "短期借入金の限度額", "heading": "Ⅶ-1 短期借入金の限度額",
            "path": ["短期借入金の限度額"], "text": "1短期借入金の限度額\n   23億円\n\n<b>次の段落</b>", "line_start": 476,
            "line_end": 477, "document": {"id": "ynu-midterm-2004", "title": "国立大学法人横浜国立大学 中期計画"}}
 
@@ -90,7 +90,7 @@ class _API(BaseHTTPRequestHandler):
 
     def do_GET(self):
         routes = {"/v1/documents": DOCUMENTS, "/v1/documents/ynu-midterm-2004/outline": OUTLINE,
-                  "/v1/sections/ynu-midterm-2004:8.1": SECTION}
+                  "/v1/sections/ynu-midterm-2004:7.1": SECTION}
         if self.path in routes:
             return self._send(200, "application/json", routes[self.path])
         self._send(404, "application/json", {"detail": f"unknown: {self.path}"})
@@ -144,7 +144,7 @@ def test_ask_and_the_plans(api):
     assert client.ask("短期借入金の限度額は？") == ANSWER
     assert client.documents()[0]["id"] == "ynu-midterm-2004"
     assert client.outline("ynu-midterm-2004")[0]["children"][0]["label"] == "Ⅶ-1"
-    assert client.section("ynu-midterm-2004:8.1")["line_start"] == 476
+    assert client.section("ynu-midterm-2004:7.1")["line_start"] == 476
 
 
 def test_errors_carry_the_services_message(api):
@@ -228,7 +228,7 @@ def test_history_sent_to_the_api_leaves_out_panels_and_failed_turns():
 
 def test_plan_browser_rendering():
     rows = outline_choices(OUTLINE["sections"])
-    assert rows == [("Ⅶ 短期借入金の限度額", "ynu-midterm-2004:8"), ("　Ⅶ-1 短期借入金の限度額", "ynu-midterm-2004:8.1")]
+    assert rows == [("Ⅶ 短期借入金の限度額", "ynu-midterm-2004:7"), ("　Ⅶ-1 短期借入金の限度額", "ynu-midterm-2004:7.1")]
     page = section_markdown(SECTION)
     assert page.startswith("### Ⅶ-1 短期借入金の限度額")
     assert "<p>1短期借入金の限度額<br>23億円</p><p>&lt;b&gt;次の段落&lt;/b&gt;</p>" in page and "lines 476–477" in page

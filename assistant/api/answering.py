@@ -20,7 +20,7 @@ from assistant.api.service import Engine
 from assistant.chain import Request
 from assistant.citation import Answer, Citation
 from assistant.conversation import Turn
-from assistant.retrieve import QueryError
+from assistant.question import QueryError
 from index.settings import Settings
 
 

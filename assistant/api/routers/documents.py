@@ -40,7 +40,7 @@ def outline(document_id: str, service: ServiceDep) -> schemas.Outline:
 @router.get("/sections/{section_id}", response_model=schemas.SectionOut,
             responses={404: {"description": "Unknown section"}})
 def section(section_id: str, service: ServiceDep) -> schemas.SectionOut:
-    """One section (id as in citations, e.g. `ynu-midterm-2004:8.1`): its label, path, text and lines."""
+    """One section (id as in citations, e.g. `ynu-midterm-2004:7.1`): its label, path, text and lines."""
     try:
         doc, s = service.library.section(section_id)
     except KeyError as exc:
