@@ -70,6 +70,56 @@ def plans_list() -> None:
         click.echo(f"{doc.id}\t{doc.title}\t{doc.title_en}".rstrip())
 
 
+@plans.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", default="", help="Its title, if the text does not give it.")
+@click.option("--title-en", default="", help="Its English title.")
+@click.option("--alias", "aliases", multiple=True, help="A name users call its institution (repeatable): YNU, 横国.")
+def plans_add(file: Path, title: str, title_en: str, aliases: tuple[str, ...]) -> None:
+    """Add a plan file to the plans folder and rebuild the index, as POST /v1/documents does."""
+    from assistant.api.service import PlanError, plan_about
+
+    service = _service()
+    try:
+        document_id, manifest = service.add_plan(file.name, file.read_bytes(), plan_about(title, title_en, aliases))
+    except PlanError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        service.close()
+    doc = service.library.documents[document_id]
+    click.echo(f"added {document_id}\t{doc.title}\t{doc.title_en}".rstrip())
+    click.echo(f"names: {', '.join(doc.meta.get('names', [])) or '-'}; index {manifest.key}")
+
+
+@plans.command("remove")
+@click.argument("document_id")
+def plans_remove(document_id: str) -> None:
+    """Remove a plan from the plans folder (and its catalog entry) and rebuild, as DELETE does."""
+    from assistant.api.service import PlanError
+
+    service = _service()
+    try:
+        manifest = service.remove_plan(document_id)
+    except PlanError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        service.close()
+    click.echo(f"removed {document_id}; index {manifest.key}")
+
+
+def _service():  # noqa: ANN202 - assistant.api.service.Service, imported late (the API is heavy)
+    """The service's plan operations over the live index (built first if stale)."""
+    from assistant.api.metrics import Metrics
+    from assistant.api.service import Service
+    from index.build import build_index
+
+    settings = Settings()
+    build_index(settings, progress=False)
+    service = Service(settings, Metrics())
+    service.load()
+    return service
+
+
 @plans.command("report")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 def plans_report(as_json: bool) -> None:

@@ -58,6 +58,7 @@ class Hit:
     path: tuple[str, ...]
     score: float
     chunks: list[Chunk] = field(default_factory=list)
+    held: float = 0.0  # the share of the question's weight its best chunk holds with its titles (re-ranked hits)
 
 
 class Searcher:
@@ -152,7 +153,7 @@ class Searcher:
         wanted = Wanted.of(query, self.lexicon, follow_up)
         top = hits[0].score
         for hit in hits[:RERANK_DEPTH]:
-            held = max(wanted.coverage(passage_words(c.text), self._titles[hit.section_id]) for c in hit.chunks)
+            held = hit.held = max(wanted.coverage(passage_words(c.text), self._titles[hit.section_id]) for c in hit.chunks)
             hit.score = hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if query.named == {hit.document_id} else 0.0)
         for hit in hits[RERANK_DEPTH:]:
             hit.score /= top

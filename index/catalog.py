@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ class CatalogError(Exception):
 class CatalogEntry:
     id: str
     file: str
-    title: str
+    title: str = ""  # "": the plan's own header gives it (index.header), else its file name
     title_en: str = ""
     institution: str = ""
     institution_en: str = ""
@@ -65,4 +67,45 @@ def _aliases(document: dict) -> tuple[str, ...]:
 
 def entry_for(file: Path, catalog: dict[str, CatalogEntry]) -> CatalogEntry:
     """The catalog's entry for a file, or one with only an id: the title then comes from the text."""
-    return catalog.get(file.name) or CatalogEntry(id=document_id(file.name), file=file.name, title="")
+    return catalog.get(file.name) or CatalogEntry(id=document_id(file.name), file=file.name)
+
+
+def add_entry(plans_dir: Path, entry: CatalogEntry) -> None:
+    """Append `entry` to the catalog (created if absent): what an uploader says of a plan that
+    its text cannot, such as an English title or the names users call its institution."""
+    fields = {"id": entry.id, "file": entry.file, "title": entry.title, "title_en": entry.title_en,
+              "language": entry.language, "aliases": list(entry.aliases)}
+    block = "\n[[document]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in fields.items() if v)
+    path = plans_dir / CATALOG_FILE
+    _write(path, (path.read_text(encoding="utf-8") if path.exists() else "") + block)
+
+
+def remove_entry(plans_dir: Path, file: str) -> str | None:
+    """Drop the catalog's entry for `file`; return the catalog's text before, to put it back."""
+    path = plans_dir / CATALOG_FILE
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    head, *blocks = re.split(r"(?m)^(?=\[\[document\]\]\s*$)", text)
+    kept = [b for b in blocks if tomllib.loads(b).get("document", [{}])[0].get("file") != file]
+    if len(kept) == len(blocks):
+        return None
+    _write(path, head + "".join(kept))
+    return text
+
+
+def restore(plans_dir: Path, text: str | None) -> None:
+    """Put back the catalog `remove_entry` changed."""
+    if text is not None:
+        _write(plans_dir / CATALOG_FILE, text)
+
+
+def _toml(value: str | list[str]) -> str:
+    # A JSON string is a TOML basic string: the same quotes and escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

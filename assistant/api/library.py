@@ -58,7 +58,7 @@ class Library:
         return schemas.DocumentOut(
             id=doc.id, title=doc.title, title_en=doc.title_en, source=doc.source, format=doc.format,
             language=doc.language, institution=str(doc.meta.get("institution", "")),
-            period=str(doc.meta.get("period", "")), sections=len(doc.sections),
+            period=str(doc.meta.get("period", "")), names=list(doc.meta.get("names", [])), sections=len(doc.sections),
             chunks=self.chunk_counts.get(doc.id, 0), indexed=doc.id in indexed,
         )
 

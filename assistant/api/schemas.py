@@ -98,6 +98,7 @@ class DocumentOut(BaseModel):
     language: str
     institution: str = ""
     period: str = ""
+    names: list[str] = Field([], description="What a question may call its institution (from the catalog and its header).")
     sections: int
     chunks: int
     indexed: bool = Field(description="The served index holds this document.")

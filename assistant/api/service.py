@@ -19,9 +19,10 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -33,7 +34,7 @@ from assistant.api.metrics import Metrics
 from assistant.chain import AnswerChain
 from assistant.retrieve import Searcher
 from index.build import IndexNotReady, Manifest, build_index, current_build
-from index.catalog import CATALOG_FILE, CatalogError, entry_for, read_catalog
+from index.catalog import CATALOG_FILE, CatalogError, add_entry, entry_for, read_catalog, remove_entry, restore
 from index.chunk import chunk_document
 from index.corpus import parse_document
 from index.load import SUPPORTED_SUFFIXES, Limits, LoadError, TooLarge, load_bytes
@@ -44,6 +45,20 @@ RETRY_SECONDS = 30.0  # a switched-in build that failed to open is tried again a
 _UNSAFE = re.compile(r"[^\w.\-() ]")  # \w is Unicode-aware: Japanese file names stay readable
 _MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for the ".<name>.upload" of the partial file
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
+
+
+@dataclass(frozen=True)
+class PlanAbout:
+    """What an uploader says of a plan that its text may not give: its title, English title and
+    the names users call its institution (YNU, 横国)."""
+
+    title: str = ""
+    title_en: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> bool:
+        return bool(self.title or self.title_en or self.aliases)
 
 
 class PlanError(Exception):
@@ -228,8 +243,9 @@ class Service:
 
     # --- uploads and deletes ------------------------------------------------------------
 
-    def add_plan(self, filename: str, data: bytes) -> tuple[str, Manifest]:
-        """Check, save and index a plan file; return its document id and the new build's manifest."""
+    def add_plan(self, filename: str, data: bytes, about: PlanAbout | None = None) -> tuple[str, Manifest]:
+        """Check, save and index a plan file; return its document id and the new build's manifest.
+        `about` is what the uploader says of it that its text may not (kept in the catalog)."""
         name = safe_name(filename)
         if len(data) > self.settings.max_upload_bytes:
             raise PlanError(413, f"the file is {len(data)} bytes; the limit is {self.settings.max_upload_bytes}")
@@ -247,6 +263,9 @@ class Service:
                 entry = entry_for(Path(name), read_catalog(plans))
             except CatalogError as exc:
                 raise PlanError(500, f"the plans catalog cannot be read ({exc}); fix it before uploading") from None
+            if about is not None and about.given:
+                entry = replace(entry, title=about.title or entry.title, title_en=about.title_en or entry.title_en,
+                                aliases=tuple(dict.fromkeys((*entry.aliases, *about.aliases))))
             if (plans / name).exists():
                 raise PlanError(409, f"a file named '{name}' is already in the plans; delete its document first")
             if entry.id in self.library.documents:
@@ -254,6 +273,9 @@ class Service:
             doc = parse_document(loaded, entry)
             if not chunk_document(doc, self.settings.chunk_max_tokens):
                 raise PlanError(422, f"{name}: no text to index")
+            catalogued = about is not None and about.given
+            if catalogued:
+                add_entry(plans, entry)
             partial = plans / f".{name}.upload"  # hidden: never read by a build until renamed
             partial.write_bytes(data)
             os.replace(partial, plans / name)
@@ -261,6 +283,8 @@ class Service:
                 manifest = self._rebuild()
             except Exception as exc:
                 (plans / name).unlink(missing_ok=True)
+                if catalogued:
+                    remove_entry(plans, name)
                 self._recover(exc)
                 raise PlanError(500, f"the index could not be rebuilt ({type(exc).__name__}: {exc}); "
                                      "the upload was undone and the previous index is still served") from exc
@@ -279,10 +303,12 @@ class Service:
             path = self.settings.plans_dir / doc.source
             aside = path.with_name(f".{path.name}.deleted")  # hidden, kept until the rebuild succeeds
             os.replace(path, aside)
+            catalog = remove_entry(self.settings.plans_dir, path.name)
             try:
                 manifest = self._rebuild()
             except Exception as exc:
                 os.replace(aside, path)
+                restore(self.settings.plans_dir, catalog)
                 self._recover(exc)
                 raise PlanError(500, f"the index could not be rebuilt ({type(exc).__name__}: {exc}); "
                                      "the document was kept and the previous index is still served") from exc
@@ -310,6 +336,20 @@ class Service:
             self._rebuild()
         except Exception:  # noqa: BLE001 - the old engine stays in memory and keeps answering
             log.exception("rebuilding the restored plans failed too")
+
+
+_MAX_ALIAS = 100
+
+
+def plan_about(title: str = "", title_en: str = "", aliases: list[str] | tuple[str, ...] = ()) -> PlanAbout:
+    """An uploader's metadata, checked: one line each, no control characters, aliases short."""
+    fields = [title, title_en, *aliases]
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for text in fields for ch in text):
+        raise PlanError(422, "titles and aliases must be one line of text, without control characters")
+    names = tuple(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+    if any(len(a) > _MAX_ALIAS for a in names):
+        raise PlanError(422, f"an alias may be at most {_MAX_ALIAS} characters")
+    return PlanAbout(title.strip(), title_en.strip(), names)
 
 
 def safe_name(filename: str | None) -> str:

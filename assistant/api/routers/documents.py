@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 
 from assistant.api import schemas
 from assistant.api.deps import AdminDep, ServiceDep
-from assistant.api.service import PlanError, Service
+from assistant.api.service import PlanError, Service, plan_about
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -54,15 +54,20 @@ def section(section_id: str, service: ServiceDep) -> schemas.SectionOut:
                         413: {"description": "Too large"}, 415: {"description": "Unsupported file type"},
                         422: {"description": "The file cannot be read"}})
 def upload(file: Annotated[UploadFile, File(description="A plan: .txt, .md, .pdf, .docx or .html")],
-           service: ServiceDep) -> schemas.UploadOut:
+           service: ServiceDep,
+           title: Annotated[str, Form(max_length=200, description="Its title, if the text does not give it")] = "",
+           title_en: Annotated[str, Form(max_length=200, description="Its English title")] = "",
+           aliases: Annotated[list[str], Form(max_length=20, description="Names users call its institution (YNU, 横国)")] = [],  # noqa: B006 - FastAPI copies defaults
+           ) -> schemas.UploadOut:
     """Add a plan and rebuild the index (a few seconds; one rebuild at a time). The document id
-    comes from the catalog, or else from the file name. A failed rebuild undoes the upload."""
+    comes from the catalog, or else from the file name; its title, institution and names come
+    from its header lines unless given here. A failed rebuild undoes the upload."""
     limit = service.settings.max_upload_bytes
     data = file.file.read(limit + 1)
     try:
         if len(data) > limit:
             raise PlanError(413, f"the file is larger than the limit of {limit} bytes")
-        document_id, manifest = service.add_plan(file.filename or "", data)
+        document_id, manifest = service.add_plan(file.filename or "", data, plan_about(title, title_en, aliases))
     except PlanError as exc:
         raise HTTPException(exc.status, exc.message) from None
     library = service.library
