@@ -14,7 +14,7 @@ offline answer is given and says so.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -97,6 +97,8 @@ class AnswerChain:
         searcher = self.searcher
         offline = answer_offline(query, hits, searcher.document_texts, searcher.lexicon,
                                  question=request.question, language=request.language)
+        if not offline.found and query.named and not request.documents:
+            offline = self._elsewhere(inputs["standalone"], request, query, offline)
         answer = offline
         near = offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)
         if self.chat is not None and (offline.found or near):
@@ -105,6 +107,25 @@ class AnswerChain:
             yield {"type": "delta", "text": offline.text}
         verify(answer.citations + answer.related, searcher.document_texts)
         yield {"type": "answer", "answer": answer}
+
+    def _elsewhere(self, standalone: str, request: Request, query: Query, refused: Answer) -> Answer:
+        """The plan a question names does not say: the answer from all the plans' best sections
+        (the named plan's first), what another plan says labelled as theirs; else the refusal."""
+        if len(self.searcher.documents) < 2:
+            return refused
+        _, hits = self.searcher.search(standalone, request.top_k, self.searcher.documents, request.question)
+        found = answer_offline(query, hits, self.searcher.document_texts, self.searcher.lexicon,
+                               question=request.question, language=request.language)
+        if not found.found or all(c.document_id in query.named for c in found.citations):
+            return found if found.found else refused
+        named = [self.searcher.document_texts[d] for d in sorted(query.named)]
+        language = request.language or query.language
+        if language == "en":
+            titles = ", ".join(d.title_en or d.title for d in named)
+            lead = f"{titles} does not say. Another plan does:"
+        else:
+            lead = f"{'、'.join(d.title for d in named)}には、この質問に答える記載が見当たりません。ほかの計画には次の記載があります。"
+        return replace(found, text=f"{lead}\n\n{found.text}", notes=[*found.notes, lead])
 
     def _llm_answer(self, request: Request, query: Query, hits: list[Hit], offline: Answer) -> Iterator[dict[str, Any]]:
         # The passages the model is shown (the context budget may drop or cut some): only these can be cited.

@@ -391,11 +391,18 @@ def eval_all(baseline: Path | None, out: Path) -> None:
 @eval_group.command("heldout")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None,
               help="Compare with this stored result, e.g. eval/heldout/baseline.json (exit 1 on a regression).")
+@click.option("--layers", is_flag=True, help="Each lexicon layer alone and together (index.lexicon), not gated.")
 @_OUT
-def eval_heldout(baseline: Path | None, out: Path) -> None:
+def eval_heldout(baseline: Path | None, layers: bool, out: Path) -> None:
     """Plans never seen by the code (eval/heldout/): hit@1/5, MRR, fact in answer, not found, outline agreement."""
     from eval import heldout
     from eval.report import write_report
+
+    if layers:
+        reports = {" + ".join(("names", *choice)): heldout.evaluate(Settings(lexicons=list(choice)))
+                   for choice in heldout.LAYER_CHOICES}
+        write_report(out, "layers", reports, heldout.layers_markdown(reports))
+        return
 
     stored = _read_json(baseline) if baseline is not None else {}
     main_results = out / "all.json"

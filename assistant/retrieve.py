@@ -28,11 +28,10 @@ from index.build import IndexNotReady, live_build, read_chunks, read_documents
 from index.document import Chunk
 from index.embed import HashingEmbedding, embedding_function
 from index.frequency import zipf
-from index.glossary import load_glossary
 from index.keyword import KeywordIndex, KeywordIndexError
+from index.lexicon import bridge
 from index.settings import Settings
 from index.synonyms import Synonyms
-from index.thesaurus import load_thesaurus
 from index.vectors import EXACT_MAX, ExactVectors
 
 RRF_K = 60
@@ -84,12 +83,13 @@ class Searcher:
         except BaseException:
             self._api.close()
             raise
-        self.thesaurus = load_thesaurus()
-        self.glossary = self.thesaurus.extend(load_glossary())
+        self.names = {d.id: d.names for d in self.document_texts.values()}
+        vocabulary = {term: self.keyword.idf(term) for term in self.keyword.vocabulary}
+        corpus_text = "\n".join(d.text for d in self.document_texts.values())
+        self.glossary, self.thesaurus = bridge(settings.lexicons, vocabulary, corpus_text, self.names)
         self.lexicon = Lexicon(self.glossary, self.keyword.idf, Synonyms(self.keyword.vocabulary), self.thesaurus.plan_terms, zipf)
         paths = {c.section_id: c.path for c in self.chunks.values()}  # one analysis per section, not per chunk
         self._titles = {section: passage_words("\n".join(path)) for section, path in paths.items()}
-        self.names = {d.id: d.names for d in self.document_texts.values()}
         self.documents: list[str] = sorted({c.document_id for c in self.chunks.values()})
 
     def close(self) -> None:

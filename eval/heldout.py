@@ -162,3 +162,20 @@ def markdown(report: dict[str, Any], main: dict[str, Any] | None, problems: list
     lines += ["", "## Against the held-out baseline", ""] + ([f"- {p}" for p in problems] or
                                                                ["No metric below the baseline."])
     return "\n".join(lines) + "\n"
+
+
+LAYER_CHOICES = (("curated",), ("dictionary",), ("curated", "dictionary"), ())
+
+
+def layers_markdown(reports: dict[str, dict[str, Any]]) -> str:
+    """What each lexicon layer adds on the held-out set: the layers alone and together (the
+    plans' own names are on in every row)."""
+    lines = ["# Lexicon layers on the held-out set (`plan-assistant eval heldout --layers`)", "",
+             "| layers | lang | hit@1 | hit@5 | MRR | fact in answer | unanswerable → not found | answerable → not found |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, report in reports.items():
+        for lang in ("ja", "en"):
+            r, a = report["retrieval"]["ours"][f"lang={lang}"], report["answers"]["groups"][f"lang={lang}"]
+            lines.append(f"| {name} | {lang} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr']:.3f} | "
+                         f"{a['phrase_in_answer']:.3f} | {a['unanswerable_not_found']:.3f} | {a['answerable_not_found']:.3f} |")
+    return "\n".join(lines) + "\n"

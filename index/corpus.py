@@ -14,6 +14,7 @@ from pathlib import Path
 from index.catalog import CATALOG_FILE, CatalogEntry, entry_for, read_catalog
 from index.chunk import chunk_document
 from index.document import Chunk, Document
+from index.dictionary import romanized_names
 from index.header import institution_names, read_header
 from index.load import LoadError, LoadedText, load
 from index.repair import repair
@@ -121,7 +122,8 @@ def parse_document(loaded: LoadedText, entry: CatalogEntry) -> Document:
             "institution_en": entry.institution_en,
             "period": entry.period or header.period,
             "versions": list(entry.versions) or header.dates,
-            "names": list(dict.fromkeys((*entry.names, *institution_names(institution, abbreviate=not entry.aliases)))),
+            "names": list(dict.fromkeys((*entry.names, *institution_names(institution, abbreviate=not entry.aliases),
+                                         *romanized_names(institution)))),
             "header_lines": sorted(k + 1 for k in header.lines),
         },
         repairs=repaired.repairs,

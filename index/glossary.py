@@ -233,6 +233,20 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def over(self, base: Glossary) -> Glossary:
+        """This glossary as an override layer on `base` (the curated tables over the dictionary):
+        an English phrase this one renders takes only its Japanese terms; `base` adds the
+        phrases and terms this one does not have."""
+        merged = {e.ja: e for e in self.entries}
+        for entry in base.entries:
+            renderings = tuple(r for r in entry.en if phrase_key(r) not in self._phrases)
+            if not renderings:
+                continue
+            own = merged.get(entry.ja)
+            merged[entry.ja] = (Entry(entry.ja, renderings, entry.kind) if own is None
+                                else Entry(own.ja, tuple(dict.fromkeys((*own.en, *renderings))), own.kind))
+        return Glossary(list(merged.values()))
+
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
 

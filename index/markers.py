@@ -32,6 +32,11 @@ def _num(s: str) -> int:
     return int(s.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
 
 
+# A series heading: a word and its number, as a plan's own repeated headings name them (プロセス1,
+# ターゲット2, 目標3, 重点戦略1). Which words are series is read from each document (`series_words`).
+_SERIES_WORD = r"[\u30a0-\u30ff\u4e00-\u9fff]{2,8}"
+_SERIES = re.compile(rf"({_SERIES_WORD})\s*([{_DIGITS}]+)(?=[.．:：、\s]|$)")
+
 _PATTERNS: list[tuple[str, re.Pattern[str], object]] = [
     ("別紙", re.compile(r"(別表|別紙|付録|附録|参考資料)([0-9０-９]*)(?=$|[\s(（【〔])"), None),
     # 第1章, 第2節, and a bare 第1 when a space follows it (not 第4期, 第2回)
@@ -48,7 +53,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], object]] = [
     ("1", re.compile(rf"(([{_DIGITS}]{{1,2}}))(?=[ \u3000]*[^\s{_DIGITS}\x00-\x7f]|[,，])"), lambda m: _num(m.group(2))),
     ("a.", re.compile(r"(([a-h])[.．])(?=[ \u3000])"), lambda m: ord(m.group(2)) - ord("a") + 1),
     ("ア", re.compile(rf"(([{_KATAKANA}])(?:[.．、]|(?=[ \u3000])))"), lambda m: _KATAKANA.index(m.group(2)) + 1),
-    ("series", re.compile(rf"((プロセス|ターゲット|目標|方針|戦略|施策|重点)\s*([{_DIGITS}]+))(?=[.．:：、\s]|$)"), None),
+    ("series", re.compile(rf"(({_SERIES_WORD})\s*([{_DIGITS}]+))(?=[.．:：、\s]|$)"), None),
     ("【】", re.compile(r"(【([^】]+)】)"), None),
     ("〔〕", re.compile(r"(〔([^〕]+)〕)"), None),
     # a block named in parentheses: （前文）, （基本方針）; never a note, unit or count: (注1), (単位:百万円)
@@ -59,11 +64,24 @@ BRACKETS = ("【】", "〔〕", "（）")
 _MAX_BRACKET_REST = 30  # a bracketed heading may name its block after it: 「（前文）大学の基本的な目標」
 
 
-def match(line: str) -> Marker | None:
-    """The marker at the start of `line` (indentation already stripped), if any."""
+def series_words(lines: list[str]) -> frozenset[str]:
+    """The words a document numbers its headings with: a word that starts lines followed by at
+    least two different numbers, 1 among them (ターゲット1 … ターゲット4), not a word of the
+    text that happens to precede a number."""
+    numbers: dict[str, set[int]] = {}
+    for line in lines:
+        m = _SERIES.match(line.strip(" \t\u3000"))
+        if m:
+            numbers.setdefault(m.group(1), set()).add(_num(m.group(2)))
+    return frozenset(word for word, seen in numbers.items() if 1 in seen and len(seen) >= 2)
+
+
+def match(line: str, series: frozenset[str] = frozenset()) -> Marker | None:
+    """The marker at the start of `line` (indentation already stripped), if any; `series`: the
+    document's series words (`series_words`)."""
     for kind, pattern, number in _PATTERNS:
         m = pattern.match(line)
-        if not m:
+        if not m or (kind == "series" and m.group(2) not in series):
             continue
         text = m.group(1)
         rest = line[m.end() :].lstrip(" \u3000.．:：、")

@@ -81,7 +81,8 @@ def split_lines(text: str) -> list[Line]:
 class _Parser:
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
-        self.marks = [markers.match(ln.text) if not ln.blank else None for ln in lines]
+        series = markers.series_words([ln.text for ln in lines])
+        self.marks = [markers.match(ln.text, series) if not ln.blank else None for ln in lines]
         self.root = _Node("root", 0, "", "", -1, 0)
         self.stack: list[_Node] = [self.root]
         self.open_item: int | None = None  # index in the current node's items, while no blank line intervenes
@@ -266,7 +267,8 @@ def _title(rest: str) -> str:
 
 def is_numbered(lines: list[Line]) -> bool:
     """Whether the plan numbers its sections (else headings are found by layout)."""
-    marks = (markers.match(ln.text) for ln in lines if not ln.blank)
+    series = markers.series_words([ln.text for ln in lines])
+    marks = (markers.match(ln.text, series) for ln in lines if not ln.blank)
     return sum(1 for m in marks if m is not None and m.kind in _SECTION_KINDS) >= 3
 
 

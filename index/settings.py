@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     ui: bool = Field(True, description="Serve the chat UI at /ui beside the API.")
     workers: int = Field(1, ge=1, le=64, description="Service processes; more than one needs a `chroma run` server (chroma_host).")
 
-    @field_validator("cors_origins", mode="before")
+    lexicons: Annotated[list[str], NoDecode] = Field(
+        ["curated"], description="Layers bridging questions to the plans' words, comma-separated: curated, dictionary (index.lexicon).")
+
+    @field_validator("cors_origins", "lexicons", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """`https://a.example, https://b.example` as the variable is written, not JSON."""

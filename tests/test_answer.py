@@ -360,3 +360,25 @@ def test_llm_condenses_a_follow_up(searcher: Searcher, openai_server):
 def test_a_question_in_another_script_is_told_which_languages_work(offline: AnswerChain):
     answer = offline.invoke(Request("Что говорит план о студентах?"))
     assert not answer.found and answer.language == "en" and "Japanese or English" in answer.text
+
+
+def test_a_question_naming_a_plan_is_answered_from_it(offline: AnswerChain, searcher: Searcher):
+    """Named, a plan answers from itself: the Tohoku question is searched in Tohoku's plan only."""
+    _, hits = searcher.search("東北大学の国際混住寮について教えて")
+    assert hits and {h.document_id for h in hits} == {"tohoku-intl-strategy"}
+    _, hits = searcher.search("国際混住寮について教えて")  # unnamed: every plan may answer
+    assert len({h.document_id for h in hits}) == 2
+    answer = offline.invoke(Request("横国の短期借入金の限度額は？"))
+    assert answer.found and answer.citations[0].document_id == "ynu-midterm-2004" and "23億円" in answer.text
+    assert not answer.text.startswith("国立大学法人横浜国立大学 中期計画には")  # its own plan says: no label
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("東北大学の短期借入金の限度額は？", "東北大学 国際戦略には、この質問に答える記載が見当たりません。ほかの計画には"),
+    ("What is Tohoku University's short-term borrowing limit?", "Tohoku University International Strategy does not say. Another plan does:"),
+])
+def test_when_the_named_plan_does_not_say_another_plans_answer_is_labelled_as_theirs(offline: AnswerChain, question, lead):
+    answer = offline.invoke(Request(question))
+    assert answer.text.startswith(lead)
+    assert answer.citations and {c.document_id for c in answer.citations} == {"ynu-midterm-2004"}
+    assert "23億円" in answer.text and answer.citations[0].label == "Ⅶ-1"

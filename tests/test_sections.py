@@ -205,3 +205,13 @@ def test_a_heading_after_the_header_is_not_part_of_it():
     header = read_header(lines)
     assert header.lines == {0, 1, 2} and header.authority == "文部科学大臣提示"
     assert list(_outline("\n".join(lines), header.lines)) == ["（前文）", "Ⅰ", "Ⅰ-1", "Ⅰ-1-(1)"]
+
+
+def test_series_headings_are_the_words_a_document_numbers_its_headings_with():
+    from index import markers
+
+    lines = ["アクション1 留学生の受入れ", "- 受け入れる", "アクション2 海外派遣", "- 派遣する", "目標3 は本文の語"]
+    series = markers.series_words(lines)
+    assert series == {"アクション"}  # 目標 starts one line with 3: not a series of this document
+    assert markers.match(lines[2], series).kind == "アクションN" and markers.match(lines[2], series).number == 2
+    assert markers.match(lines[4], series) is None and markers.match(lines[0]) is None
