@@ -8,6 +8,7 @@ checked to be a verbatim slice of the cited section of the plan text before it i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,10 +40,8 @@ class Citation:
 
     @property
     def heading(self) -> str:
-        """Label and section title, the title once where the label ends with it (a plan without
-        numbers labels a section by its titles: 「東北大学のアイデンティティ」)."""
-        title = self.path[-1] if self.path else ""
-        return self.label if self.label.endswith(title) else f"{self.label} {title}"
+        """Label and section title, each once (`heading`)."""
+        return heading(self.label, self.path)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "path": list(self.path), "rows": list(self.rows)}
@@ -101,3 +100,57 @@ def verify(citations: list[Citation], documents: dict[str, DocumentText]) -> Non
             document and bounds and bounds[0] <= c.start <= c.end <= bounds[1]
             and document.text[c.start:c.end] == c.passage
         )
+
+
+# --- naming a cited section: its label and titles, each once --------------------------
+
+_BRACKETS = "〔〕【】［］[]()（）「」『』"
+_AFTER_NUMBER = " 　.．:："  # what follows a number that begins a title (「ターゲット2. 」), not a digit
+
+
+def _titles(path: Sequence[str]) -> list[str]:
+    titles: list[str] = []
+    for title in path:
+        title = str(title).strip()
+        if title and (not titles or titles[-1] != title):
+            titles.append(title)
+    return titles
+
+
+def _names(part: str, title: str) -> str | None:
+    """What is left of `title` once the label part `part` is said: "" when the part is the
+    title, the rest when the part begins it (ターゲット2 of 「ターゲット2. 世界…」), None otherwise."""
+    core = part.strip(_BRACKETS)
+    if not core:
+        return None
+    if core == title:
+        return ""
+    after = title[len(core):]
+    if title.startswith(core) and after[0] in _AFTER_NUMBER and not after[1:2].isdigit():
+        return after.lstrip(_AFTER_NUMBER)
+    return None
+
+
+def heading(label: str, path: Sequence[str]) -> str:
+    """Label and the section's own title, neither twice: 「Ⅶ-1 短期借入金の限度額」,
+    「ターゲット2. 世界最先端の研究」 (a label made of titles says nothing more)."""
+    titles = _titles(path)
+    title = titles[-1] if titles else ""
+    parts = [p for p in label.split("-") if p]
+    if not parts:
+        return title
+    if all(any(_names(p, t) is not None for t in titles) for p in parts):
+        return title  # the label is the titles
+    rest = _names(parts[-1], title) if title else ""
+    if rest is None:
+        return f"{label} {title}"
+    return f"{label} {rest}".strip()
+
+
+def context(label: str, path: Sequence[str]) -> list[str]:
+    """The titles above the section, without those its label already says."""
+    parts = [p for p in label.split("-") if p]
+    above = _titles(path)[:-1]
+    if all(any(_names(p, t) is not None for t in _titles(path)) for p in parts):
+        return above
+    return [t for t in above if not any(_names(p, t) == "" for p in parts)]

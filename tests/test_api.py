@@ -8,8 +8,8 @@ the real plans/ and data/ are never touched.
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 import shutil
 import threading
 import time
@@ -259,6 +259,58 @@ def test_metrics_registry_is_per_app(settings):
     assert a.state.metrics.registry is not b.state.metrics.registry
 
 
+@pytest.fixture(scope="module")
+def ui_client(settings):
+    """The app with the chat UI mounted at /ui, as `plan-assistant serve` runs it."""
+    with TestClient(create_app(settings, mount_ui=True)) as c:
+        yield c
+
+
+def test_docs_and_redoc_are_served_by_the_app_itself(client):
+    for path, needed in (("/docs", {"swagger-ui-bundle.js", "swagger-ui.css"}), ("/redoc", {"redoc.standalone.js"})):
+        page = client.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert re.findall(r"https?://[^\s\"'<>)]+", page.text) == [], path  # no CDN, no Google Fonts
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert needed <= {a.rsplit("/", 1)[-1] for a in assets}, assets
+        for asset in assets:
+            served = client.get(asset)
+            assert asset.startswith("/static-offline-docs/") and served.status_code == 200 and len(served.content) > 1000
+    assert '"validatorUrl": null' in client.get("/docs").text  # no badge fetched from validator.swagger.io
+    policy = client.get("/redoc").headers["content-security-policy"]  # ReDoc's sidebar logo is on Redocly's CDN
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert "/v1/ask" in client.get(re.search(r"url: '([^']+)'", client.get("/docs").text).group(1)).json()["paths"]
+
+
+def test_root_redirects_to_the_ui_or_else_the_docs(client, ui_client):
+    r = ui_client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/ui/"
+    assert "Plan Assistant" in ui_client.get("/").text  # followed: the chat page
+    r = client.get("/", follow_redirects=False)  # no UI mounted
+    assert r.status_code == 307 and r.headers["location"] == "/docs"
+    assert client.get("/ui/").status_code == 404
+
+
+def test_metrics_count_every_route_under_its_template(ui_client):
+    for path in ("/", "/docs", "/redoc", "/openapi.json", "/static-offline-docs/swagger-ui.css", "/ui/", "/ui/config",
+                 "/ui/theme.css", "/ui/gradio_api/info", "/v1/models", "/v1/models/gpt-4o", "/v1/models/plan-assistant",
+                 "/v1/sections/ynu-midterm-2004:7.1", "/no/such/page"):
+        ui_client.get(path, follow_redirects=False)
+    counted = {}
+    for line in ui_client.get("/metrics").text.splitlines():
+        found = re.match(r'plan_assistant_requests_total\{method="GET",route="([^"]*)",status="(\d+)"\}', line)
+        if found:
+            counted.setdefault(found[1], set()).add(found[2])
+    for route, status in (("/", "307"), ("/docs", "200"), ("/redoc", "200"), ("/openapi.json", "200"),
+                          ("/static-offline-docs/{path}", "200"), ("/ui/", "200"), ("/ui/config", "200"),
+                          ("/ui/theme.css", "200"), ("/ui/gradio_api/info", "200"), ("/v1/models", "200"),
+                          ("/v1/models/{model_id}", "404"), ("/v1/models/{model_id}", "200"),
+                          ("/v1/sections/{section_id}", "200")):
+        assert status in counted.get(route, set()), (route, status, counted)
+    assert counted["unmatched"] == {"404"}  # only the page that is not there
+    assert not [r for r in counted if "gpt-4o" in r or "ynu-midterm" in r or "swagger-ui.css" in r]  # never raw paths
+
+
 def test_request_id_header_and_log(client, caplog):
     caplog.set_level(logging.INFO, logger="plan_assistant.api")
     r = client.get("/healthz", headers={"X-Request-ID": "req-42"})
@@ -436,6 +488,44 @@ def test_chat_completions_over_http(client):
     assert r.status_code == 422
 
 
+def _lines(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+MODEL_NOT_FOUND = {"type": "invalid_request_error", "param": "model", "code": "model_not_found"}
+
+
+def test_models_are_listed_and_an_unknown_model_is_404_model_not_found(client):
+    listed = client.get("/v1/models").json()
+    assert listed["object"] == "list" and [m["id"] for m in listed["data"]] == ["plan-assistant"]
+    card = listed["data"][0]
+    assert card["object"] == "model" and card["created"] > 1_600_000_000 and card["owned_by"] == "plan-assistant"
+    assert client.get("/v1/models/plan-assistant").json() == card
+    question = [{"role": "user", "content": QUESTION}]
+    for r in (client.get("/v1/models/gpt-4o"),
+              client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": question}),
+              client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": question, "stream": True})):
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+        error = r.json()["error"]
+        assert {k: error[k] for k in MODEL_NOT_FOUND} == MODEL_NOT_FOUND and "'gpt-4o' does not exist" in error["message"]
+    r = client.post("/v1/chat/completions", json={"model": "plan-assistant", "messages": question})
+    assert r.status_code == 200 and r.json()["model"] == "plan-assistant"
+
+
+def test_offline_answers_stream_in_lines_and_sentences(client):
+    from assistant.api.answering import pieces
+
+    text = "短期借入金の限度額は23億円です [1]。\n\n■ Ⅶ-1 見出し\n・「一文目。二文目。」 [1]\nIt is 2.5 billion. See [2]. Done!"
+    assert pieces(text) == ["短期借入金の限度額は23億円です [1]。\n\n", "■ Ⅶ-1 見出し\n", "・「一文目。", "二文目。」 [1]\n",
+                            "It is 2.5 billion. ", "See [2]. ", "Done!"]
+    assert pieces("") == [] and pieces("一つだけ") == ["一つだけ"]
+    events = _events(client.post("/v1/ask/stream", json={"question": QUESTION}).text)
+    deltas = [json.loads(data)["text"] for name, data in events if name == "delta"]
+    answer = json.loads(events[-2][1])["answer"]
+    assert "".join(deltas) == answer and len(deltas) >= _lines(answer) > 3  # a piece per line at least
+    assert deltas[0] == "短期借入金の限度額は23億円です [1]。\n\n"  # the first sentence, alone
+
+
 def test_chat_completions_stream_chunks(client):
     r = client.post("/v1/chat/completions", json={"stream": True, "stream_options": {"include_usage": True},
                                                   "messages": [{"role": "user", "content": QUESTION}]})
@@ -487,6 +577,36 @@ def test_langchain_chat_openai_invoke_and_stream(live_server):
         model.invoke("   ")
 
 
+def test_openai_client_lists_models_refuses_unknown_ones_and_streams_in_pieces(live_server):
+    import httpx
+    import openai
+
+    client = openai.OpenAI(base_url=f"{live_server}/v1", api_key="x", max_retries=0)
+    assert [m.id for m in client.models.list()] == ["plan-assistant"]
+    assert client.models.retrieve("plan-assistant").owned_by == "plan-assistant"
+    question = [{"role": "user", "content": QUESTION}]
+    for call in (lambda: client.models.retrieve("gpt-4o"),
+                 lambda: client.chat.completions.create(model="gpt-4o", messages=question),
+                 lambda: client.chat.completions.create(model="gpt-4o", messages=question, stream=True)):
+        with pytest.raises(openai.NotFoundError) as refused:
+            call()
+        assert (refused.value.code, refused.value.param, refused.value.type) == ("model_not_found", "model",
+                                                                                  "invalid_request_error")
+    whole = client.chat.completions.create(model="plan-assistant", messages=question)
+    content = whole.choices[0].message.content
+    assert "23億円" in content and "\n\nSources:\n[1] Ⅶ-1 短期借入金の限度額 (" in content
+    stream = client.chat.completions.create(model="plan-assistant", messages=question, stream=True)
+    pieces = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
+    assert "".join(pieces) == content  # the same answer, exactly
+    assert pieces[0] == "短期借入金の限度額は23億円です [1]。\n\n" and len(pieces) >= _lines(content) > 5
+
+    with httpx.stream("POST", f"{live_server}/v1/ask/stream", json={"question": QUESTION}, timeout=30) as r:
+        events = _events("".join(r.iter_text()))
+    deltas = [json.loads(data)["text"] for name, data in events if name == "delta"]
+    answer = json.loads(events[-2][1])["answer"]
+    assert "".join(deltas) == answer and deltas[0] == pieces[0] and len(deltas) >= _lines(answer) > 3
+
+
 def test_concurrent_questions_on_a_live_server(live_server):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -501,16 +621,14 @@ def test_concurrent_questions_on_a_live_server(live_server):
 
 # --- the UI mount and the serve command ----------------------------------------------------------
 
-def test_create_app_mounts_the_ui_with_nothing_remote(settings):
-    with TestClient(create_app(settings, mount_ui=True)) as c:
-        page = c.get("/ui/")
-        assert page.status_code == 200 and "Plan Assistant" in page.text
-        loaded = re.findall(r'(?:src|href)="(https?://[^"]+)"', page.text)  # what a browser would fetch
-        assert all(u.startswith("http://testserver") for u in loaded), loaded
-        config = c.get("/ui/config").text
-        assert not [x for x in (page.text, config) if "fonts.googleapis" in x or "fonts.gstatic" in x]
-    with TestClient(create_app(settings)) as c:
-        assert c.get("/ui/").status_code == 404
+def test_create_app_mounts_the_ui_with_nothing_remote(ui_client, client):
+    page = ui_client.get("/ui/")
+    assert page.status_code == 200 and "Plan Assistant" in page.text
+    loaded = re.findall(r'(?:src|href)="(https?://[^"]+)"', page.text)  # what a browser would fetch
+    assert all(u.startswith("http://testserver") for u in loaded), loaded
+    config = ui_client.get("/ui/config").text
+    assert not [x for x in (page.text, config) if "fonts.googleapis" in x or "fonts.gstatic" in x]
+    assert client.get("/ui/").status_code == 404
 
 
 def test_serve_builds_the_index_and_runs_one_worker(tmp_path, monkeypatch):

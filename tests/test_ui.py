@@ -205,6 +205,26 @@ def test_not_found_shows_the_nearest_sections_and_notes_get_a_panel():
     assert panel_title(label_is_title) == "[1] 東北大学の位置づけ-研究第一 — 国立大学法人横浜国立大学 中期計画"
 
 
+def test_a_citation_is_named_once_and_one_panel_shows_one_section():
+    """The service names a citation (`heading`, `context`): the panel shows its label, title and
+    path each once, two markers of one section share its panel, a table's rows are a table."""
+    target = {**CITATION, "label": "国際戦略のアクション：プロセス-ターゲット2", "document_title": "東北大学 国際戦略",
+              "path": ["国際戦略のアクション：プロセス", "ターゲット2. 世界最先端の研究"], "section_id": "tohoku:3.2",
+              "heading": "ターゲット2. 世界最先端の研究", "context": ["国際戦略のアクション：プロセス"], "text": "- 拠点を形成する"}
+    table = {**CITATION, "marker": "[3]", "section_id": "ynu:12", "label": "別紙-1", "path": ["予算", "予 算"],
+             "heading": "別紙-1 予 算", "context": ["予算"], "rows": ["収入 / 運営費交付金: 53,301 百万円", "収入 / 計: <98,854>"]}
+    answer = {**ANSWER, "citations": [target, {**target, "marker": "[2]", "text": "- クラスターを形成する"}, table]}
+    first, second = panels(answer)
+    assert first.metadata["title"] == "[1][2] ターゲット2. 世界最先端の研究 — 東北大学 国際戦略"
+    assert first.content.count("ターゲット2") == 0 and first.content.count("国際戦略のアクション：プロセス") == 1
+    assert first.content.count("<blockquote>") == 2 and "クラスター" in first.content  # both passages, one panel
+    assert second.metadata["title"] == "[3] 別紙-1 予 算 — 国立大学法人横浜国立大学 中期計画"
+    assert "<tr><td>収入 / 運営費交付金</td><td>53,301 百万円</td></tr>" in second.content
+    assert "<td>&lt;98,854&gt;</td>" in second.content and "<table>" not in first.content
+    page = section_markdown({**SECTION, "tables": [table["rows"]]})
+    assert "<table>" in page and "<td>53,301 百万円</td>" in page
+
+
 def test_answers_are_shown_escaped_and_read_back_as_written():
     text = "a <b>x</b> & [1]"
     assert shown_answer(text) == "a &lt;b>x&lt;/b> &amp; [1]"

@@ -46,6 +46,22 @@ THEME = gr.themes.Default(
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
 )
 ERROR_MARK = "⚠️"
+# The layout in a window as small as a phone's (390×844) and a laptop's (1280×800): the chat takes
+# the height the header and the question row leave, so the question box is in view without
+# scrolling; the header shrinks on a narrow screen; a table fits its panel, its cells wrapping;
+# a dropdown's text stops before its arrow.
+CSS = """
+#chat { --chat-height: max(300px, calc(100dvh - 330px)); }
+@media (max-width: 640px) {
+  #chat { --chat-height: max(260px, calc(100dvh - 360px)); }
+  #title h2 { font-size: 1.1rem; margin: 0 0 .25rem; }
+}
+#title p { font-size: .85rem; margin: 0; }
+#chat table { width: 100%; table-layout: fixed; border-collapse: collapse; }
+#chat td, #chat th { overflow-wrap: anywhere; padding: 2px 6px; border-bottom: 1px solid var(--border-color-primary); }
+#chat blockquote { overflow-wrap: anywhere; }
+input[role=combobox] { padding-right: 1.75rem; text-overflow: ellipsis; }
+"""
 
 
 def feedback_file() -> Path:
@@ -174,44 +190,77 @@ def path_text(path: list[str] | None) -> str:
     return " › ".join(html.escape(t) for t in titles)
 
 
-def panel_title(citation: dict[str, Any], related: bool = False) -> str:
-    """"[1] Ⅶ-1 短期借入金の限度額 — 国立大学法人横浜国立大学 中期計画"."""
+def citation_heading(citation: dict[str, Any]) -> str:
+    """Label and title, each once: the service's `heading`, or for an older service without it,
+    the label and the last title (the title left out where the label ends with it)."""
+    if citation.get("heading"):
+        return str(citation["heading"])
     label = str(citation.get("label") or "")
     title = str((citation.get("path") or [""])[-1])
-    name = label if title and label.endswith(title) else f"{label} {title}".strip()
-    mark = "関連 / Related:" if related else str(citation.get("marker") or "")
-    return f"{mark} {name} — {citation.get('document_title', '')}".strip()
+    return label if title and label.endswith(title) else f"{label} {title}".strip()
 
 
-def panel_body(citation: dict[str, Any], answer: str) -> str:
-    """Path, plan, lines, whether the quote was checked, then the passage (cited sentences marked)."""
-    lines = f"行 / lines {citation.get('line_start')}–{citation.get('line_end')}"
-    checked = {True: " · ✓ 原文と一致 / verified against the plan",
-               False: " · 未確認 / not verified"}.get(citation.get("verified"), "")
-    body = (f"<div><b>{path_text(citation.get('path'))}</b></div>"
-            f"<div>{html.escape(str(citation.get('document_title', '')))} · {lines}{checked}</div>"
-            f"<blockquote>{highlight(str(citation.get('text', '')), answer)}</blockquote>")
-    rows = citation.get("rows") or []
+def panel_title(citation: dict[str, Any], related: bool = False, markers: str | None = None) -> str:
+    """"[1] Ⅶ-1 短期借入金の限度額 — 国立大学法人横浜国立大学 中期計画"."""
+    mark = "関連 / Related:" if related else (markers or str(citation.get("marker") or ""))
+    return f"{mark} {citation_heading(citation)} — {citation.get('document_title', '')}".strip()
+
+
+def rows_table(rows: list[Any]) -> str:
+    """A table's rebuilt rows (「収入 / 運営費交付金: 53,301 百万円」) as an HTML table, HTML-safe."""
+    cells = []
+    for row in rows:
+        item, sep, value = str(row).partition(": ")
+        cells.append(f"<tr><td>{html.escape(item)}</td><td>{html.escape(value) if sep else ''}</td></tr>")
+    return ("<table><thead><tr><th>項目 / item</th><th>値 / value</th></tr></thead>"
+            f"<tbody>{''.join(cells)}</tbody></table>")
+
+
+def panel_body(group: list[dict[str, Any]], answer: str) -> str:
+    """The titles above the section (those its heading does not say), plan, lines, whether the
+    quotes were checked, then each passage (cited sentences marked); a table as a table."""
+    first = group[0]
+    where = path_text(first.get("context") if "heading" in first else first.get("path"))
+    start, end = min(c.get("line_start") or 0 for c in group), max(c.get("line_end") or 0 for c in group)
+    verified = [c.get("verified") for c in group]
+    checked = (" · ✓ 原文と一致 / verified against the plan" if all(v is True for v in verified)
+               else " · 未確認 / not verified" if False in verified else "")
+    body = (f"<div><b>{where}</b></div>" if where else "") + \
+        f"<div>{html.escape(str(first.get('document_title', '')))} · 行 / lines {start}–{end}{checked}</div>"
+    passages = list(dict.fromkeys(str(c.get("text", "")) for c in group))
+    body += "".join(f"<blockquote>{highlight(p, answer)}</blockquote>" for p in passages)
+    rows = first.get("rows") or []
     if rows:
-        body += "<div>表 / table:<br>" + "<br>".join(html.escape(str(r)) for r in rows) + "</div>"
+        body += f"<div>表 / table:</div>{rows_table(rows)}"
     return body
 
 
-def source_panel(citation: dict[str, Any], answer: str, related: bool = False, open_: bool = False) -> gr.ChatMessage:
-    """One collapsible panel under an answer (open_: shown unfolded)."""
-    metadata: dict[str, Any] = {"title": panel_title(citation, related)}
+def source_panel(group: list[dict[str, Any]], answer: str, related: bool = False, open_: bool = False
+                 ) -> gr.ChatMessage:
+    """One collapsible panel under an answer: the citations of one section (open_: unfolded)."""
+    markers = "".join(str(c.get("marker") or "") for c in group)
+    metadata: dict[str, Any] = {"title": panel_title(group[0], related, markers)}
     if not open_:
         metadata["status"] = "done"  # Gradio starts a "done" panel folded
-    return gr.ChatMessage(role="assistant", content=panel_body(citation, answer), metadata=metadata)
+    return gr.ChatMessage(role="assistant", content=panel_body(group, answer), metadata=metadata)
+
+
+def by_section(citations: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Citations of one section (and one table) together, in the order first cited: one panel each."""
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for c in citations:
+        key = (str(c.get("section_id") or c.get("marker")), tuple(str(r) for r in c.get("rows") or []))
+        groups.setdefault(key, []).append(c)
+    return list(groups.values())
 
 
 def panels(answer: dict[str, Any]) -> list[gr.ChatMessage]:
-    """The sources of an answer (the first unfolded), or when the plans do not answer it, the
-    nearest sections (folded); and the answer's notes, if any."""
+    """The sources of an answer, one panel per section (the first unfolded), or when the plans do
+    not answer it, the nearest sections (folded); and the answer's notes, if any."""
     text = str(answer.get("answer", ""))
-    out = [source_panel(c, text, open_=(n == 0)) for n, c in enumerate(answer.get("citations") or [])]
+    out = [source_panel(g, text, open_=(n == 0)) for n, g in enumerate(by_section(answer.get("citations") or []))]
     if not out:
-        out = [source_panel(c, text, related=True) for c in answer.get("related") or []]
+        out = [source_panel(g, text, related=True) for g in by_section(answer.get("related") or [])]
     notes = [str(n) for n in answer.get("notes") or [] if n]
     if notes:
         out.append(gr.ChatMessage(role="assistant", content="<br>".join(html.escape(n) for n in notes),
@@ -276,7 +325,7 @@ def section_markdown(section: dict[str, Any]) -> str:
            f"{path_text(section.get('path'))} · 行 / lines {section.get('line_start')}–{section.get('line_end')}</div>"
            f"\n\n<div>{text}</div>")
     for table in section.get("tables") or []:
-        out += "\n\n<div>表 / table:<br>" + "<br>".join(html.escape(str(r)) for r in table) + "</div>"
+        out += f"\n\n<div>表 / table:</div>{rows_table(table)}"
     return out
 
 
@@ -370,23 +419,26 @@ def build_ui(api_url: str) -> gr.Blocks:
     with gr.Blocks(title="計画アシスタント / Plan Assistant", analytics_enabled=False) as demo:
         gr.Markdown("## 計画アシスタント / Plan Assistant\n"
                     "計画の言葉と節番号で答えます。出典は回答の下に表示されます。  \n"
-                    "Answers quote the plans with their own section numbers; the sources are under each answer.")
+                    "Answers quote the plans with their own section numbers; the sources are under each answer.",
+                    elem_id="title")
         notice = gr.Markdown(visible=False)
         shown = gr.State({})
         with gr.Tab("質問 / Ask"):
-            chatbot = gr.Chatbot(label="会話 / Conversation", height=560, buttons=["copy", "copy_all"],
+            # No floating label: messages scrolled under it were hidden by it.
+            chatbot = gr.Chatbot(label="会話 / Conversation", show_label=False, height="var(--chat-height)",
+                                 elem_id="chat", buttons=["copy", "copy_all"],
                                  feedback_options=("Like", "Dislike"), latex_delimiters=[], allow_tags=False,
                                  placeholder="計画について質問してください。 / Ask a question about the plans.")
-            with gr.Row():
-                box = gr.Textbox(label="質問 / Question", placeholder="例: 短期借入金の限度額は？ / e.g. What does the "
-                                 "plan say about credit transfer?", scale=5, max_lines=6, autofocus=True)
-                send = gr.Button("送信 / Ask", variant="primary", scale=1)
+            with gr.Row(equal_height=True):  # side by side on a phone too: the box wide, the button narrow
+                box = gr.Textbox(label="質問 / Question", placeholder="例: 短期借入金の限度額は？", scale=5, min_width=200,
+                                 max_lines=6, autofocus=True)
+                send = gr.Button("送信 / Ask", variant="primary", scale=1, min_width=80)
             with gr.Row():
                 language = gr.Radio(LANGUAGES, value="auto", label="回答の言語 / Answer language")
                 documents = gr.CheckboxGroup([], label="対象の計画（未選択ならすべて） / Plans (none = all)")
                 clear = gr.Button("クリア / Clear", variant="secondary")
             gr.Examples(EXAMPLES, inputs=[box], label="質問の例 / Example questions")
-        with gr.Tab("計画を読む / Browse the plans"), gr.Row():
+        with gr.Tab("計画を読む / Browse"), gr.Row():
             with gr.Column(scale=2):
                 document = gr.Dropdown([], label="計画 / Plan")
                 outline = gr.Dropdown([], label="目次 / Outline", filterable=True)
@@ -451,10 +503,10 @@ class LocalPage:
         await self.app(scope, receive, capture)
 
 
-# What `mount_ui` passes to gradio.mount_gradio_app: system fonts, no server-side rendering (no
-# Node process), no footer links to gradio.app, no PWA, and the page cleaned by LocalPage.
+# What `mount_ui` passes to gradio.mount_gradio_app: system fonts, the layout's CSS, no server-side
+# rendering (no Node process), no footer links to gradio.app, no PWA, and the page cleaned by LocalPage.
 MOUNT_OPTIONS: dict[str, Any] = {
-    "theme": THEME, "ssr_mode": False, "footer_links": [], "pwa": False,
+    "theme": THEME, "css": CSS, "ssr_mode": False, "footer_links": [], "pwa": False,
     "app_kwargs": {"middleware": [Middleware(LocalPage)]},
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,7 @@ from assistant.api import schemas
 from assistant.api.logs import log
 from assistant.api.service import Engine
 from assistant.chain import Request
-from assistant.citation import Answer, Citation
+from assistant.citation import Answer, Citation, context
 from assistant.conversation import Turn
 from assistant.question import QueryError
 from index.settings import Settings
@@ -49,13 +50,34 @@ def make_request(settings: Settings, engine: Engine, question: str, history: lis
 
 def start(engine: Engine, request: Request) -> Iterator[dict[str, Any]]:
     """The chain's events, the first one already computed (it runs the search): a QueryError
-    surfaces here as a 422, before anything is sent."""
-    events = engine.chain.stream(request)
+    surfaces here as a 422, before anything is sent. Deltas come in `pieces`."""
+    events = _in_pieces(engine.chain.stream(request))
     try:
         first = next(events)
     except QueryError as exc:
         _invalid(str(exc))
     return itertools.chain([first], events)
+
+
+# After a line's end, or a sentence's (not inside 「…。」, not before the line's end): where a
+# composed answer is cut for streaming. Zero-width, so the pieces are the text.
+_PIECE_END = re.compile(r"(?<=\n)(?!\n)|(?<=[。！？])(?![\s」』）)\]。！？])|(?<=[.!?] )(?!\s)")
+
+
+def pieces(text: str) -> list[str]:
+    """A delta cut after each of its lines and sentences: the offline answer is composed whole,
+    and a client should still see it arrive in steps, the first sentence first. Joined, the
+    pieces are the text exactly; a model's tokens rarely hold more than one."""
+    return [piece for piece in _PIECE_END.split(text) if piece]
+
+
+def _in_pieces(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for event in events:
+        if event["type"] != "delta":
+            yield event
+            continue
+        for piece in pieces(event["text"]):
+            yield {"type": "delta", "text": piece}
 
 
 def _invalid(message: str) -> None:
@@ -65,7 +87,8 @@ def _invalid(message: str) -> None:
 def citation_out(c: Citation) -> schemas.CitationOut:
     return schemas.CitationOut(
         marker=f"[{c.marker}]", document_id=c.document_id, document_title=c.document_title, section_id=c.section_id,
-        label=c.label, path=list(c.path), text=c.passage, line_start=c.line_start, line_end=c.line_end,
+        label=c.label, path=list(c.path), heading=c.heading,
+        context=context(c.label, c.path), text=c.passage, line_start=c.line_start, line_end=c.line_end,
         score=c.score, verified=c.verified, rows=list(c.rows),
     )
 
@@ -91,18 +114,6 @@ class Timer:
     def result(self) -> dict[str, float]:
         self.mark("total")
         return dict(self.marks)
-
-
-def sources_text(answer: Answer) -> str:
-    """The citations as plain lines, for clients that show only text (the OpenAI endpoint)."""
-    def line(c: Citation) -> str:
-        return f"{c.label} {' > '.join(c.path)} ({c.document_title})".strip()
-
-    if answer.citations:
-        return "Sources:\n" + "\n".join(f"[{c.marker}] {line(c)}" for c in answer.citations)
-    if answer.related:
-        return "Related sections:\n" + "\n".join(f"- {line(c)}" for c in answer.related)
-    return ""
 
 
 def sse(event: str, data: Any) -> str:

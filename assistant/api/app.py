@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api import errors
+from assistant.api import docs, errors
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import RequestContext
 from assistant.api.routers import ask, chat, documents, health
@@ -21,7 +22,8 @@ plans' own words with their own section numbers, every quote checked against the
 
 - `POST /v1/ask`, `POST /v1/ask/stream` (server-sent events): questions, with the conversation so far.
 - `GET /v1/documents`, `/v1/documents/{id}/outline`, `/v1/sections/{id}`: the plans themselves.
-- `POST /v1/chat/completions`: the same answers for any OpenAI-compatible client (model `plan-assistant`).
+- `POST /v1/chat/completions`, `GET /v1/models`: the same answers for any OpenAI-compatible client
+  (model `plan-assistant`).
 - `POST`/`DELETE /v1/documents`: add or remove a plan (header `X-API-Key`), re-indexed at once.
 """
 
@@ -39,17 +41,26 @@ def create_app(settings: Settings | None = None, mount_ui: bool = False) -> Fast
         yield
         service.close()
 
-    app = FastAPI(title="Plan Assistant", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Plan Assistant", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # served offline by `docs.install`
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.service = service
     errors.install(app)
+    docs.install(app)
     if settings.cors_origins:  # closed unless configured: other sites' pages cannot call the API
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"], expose_headers=["X-Request-ID"])
     app.add_middleware(RequestContext, metrics=metrics, upload_limit=settings.max_upload_bytes)
     for module in (ask, documents, chat, health):
         app.include_router(module.router)
+    home = "/ui/" if mount_ui else "/docs"
+
+    @app.get("/", include_in_schema=False)
+    def root(request: Request) -> RedirectResponse:
+        """A person opening the service's address gets the chat (the API docs without it)."""
+        return RedirectResponse(request.scope.get("root_path", "") + home)
+
     if mount_ui:
         _mount_ui(app, settings)
     return app

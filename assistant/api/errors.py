@@ -3,7 +3,8 @@
 `{"detail": "<what is wrong>", "error": {"message", "type", "code"}}`: `detail` as FastAPI
 clients expect it, `error` as OpenAI clients do (so ChatOpenAI reports the real message).
 Validation errors keep their list under `errors`, without echoing the input back (it may be
-megabytes, or bytes that do not encode).
+megabytes, or bytes that do not encode). An `OpenAIError` (an unknown model) carries OpenAI's
+own `error` (`type`, `param`, `code: "model_not_found"`), which OpenAI clients read.
 """
 
 from __future__ import annotations
@@ -22,13 +23,26 @@ _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permi
           415: "unsupported_media_type", 422: "invalid_request_error", 503: "service_unavailable"}
 
 
+class OpenAIError(StarletteHTTPException):
+    """An error OpenAI's clients know by its code (`model_not_found`) and the field it is about
+    (`param`), as OpenAI itself sends it."""
+
+    def __init__(self, status_code: int, message: str, code: str, param: str | None = None) -> None:
+        super().__init__(status_code, message)
+        self.code, self.param = code, param
+
+
 def error_body(code: int, message: str, **extra: Any) -> dict[str, Any]:
     kind = _TYPES.get(code, "server_error" if code >= 500 else "invalid_request_error")
     return {"detail": message, "error": {"message": message, "type": kind, "code": code}, **extra}
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse(error_body(exc.status_code, str(exc.detail)), exc.status_code, headers=exc.headers)
+    body = error_body(exc.status_code, str(exc.detail))
+    if isinstance(exc, OpenAIError):
+        body["error"] = {"message": str(exc.detail), "type": "invalid_request_error", "param": exc.param,
+                         "code": exc.code}
+    return JSONResponse(body, exc.status_code, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

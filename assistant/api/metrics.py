@@ -1,9 +1,11 @@
 """Prometheus metrics, one registry per app (so several apps in one process, as in the
-tests, never register the same metric twice)."""
+tests, never register the same metric twice), and the route label a request is counted by."""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.routing import Match, Mount, Route
+from starlette.types import Scope
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -26,3 +28,23 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def route_label(served: Scope, asked: Scope) -> str:
+    """The template of the route a request reached (`/v1/sections/{section_id}`, `/docs`,
+    `/ui/config`), never the raw path, so label values stay bounded. `served` is the scope
+    after the app handled it: its router put the route there, and each mount it went through
+    added its prefix to `root_path`; `asked` is the scope as it came in. A mount serving
+    without routes (static files) is `/static-offline-docs/{path}`; a plain route the router
+    does not record (`/openapi.json`) is matched here; anything else is `unmatched`."""
+    mounted = str(served.get("root_path", ""))[len(str(asked.get("root_path", ""))):]
+    route = served.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(route, Mount) or (mounted and not isinstance(path, str)):
+        return f"{mounted}/{{path}}"
+    if isinstance(path, str):
+        return mounted + path
+    for plain in getattr(asked.get("app"), "routes", ()):
+        if isinstance(plain, Route) and plain.matches(asked)[0] is not Match.NONE:
+            return plain.path
+    return "unmatched"

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api.errors import error_body
 from assistant.api.logs import log, new_request_id, request_id
-from assistant.api.metrics import Metrics
+from assistant.api.metrics import Metrics, route_label
 
 JSON_BODY_LIMIT = 4 * 1024 * 1024  # questions with a long history stay far below this
 MULTIPART_OVERHEAD = 64 * 1024
@@ -30,6 +29,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        asked = dict(scope)  # as it came in: the routers below add a mount's root path to it
         rid = new_request_id(headers.get(b"x-request-id", b"").decode("latin-1"))
         token = request_id.set(rid)
         started = time.perf_counter()
@@ -70,7 +70,7 @@ class RequestContext:
                 await self.app(scope, receive_within_limit, send_unless_refused)
         finally:
             seconds = time.perf_counter() - started
-            route = _route(scope)
+            route = route_label(scope, asked)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(seconds)
             log.info("%s %s %d %.1f ms", scope["method"], scope["path"], status, seconds * 1000)
@@ -89,13 +89,6 @@ class RequestContext:
             return int(headers.get(b"content-length", b"0"))
         except ValueError:
             return 0  # h11 refuses such a request before it gets here
-
-
-def _route(scope: Scope) -> str:
-    """The route's template (`/v1/sections/{section_id}`), never the raw path: bounded label values."""
-    route: Any = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
 
 
 async def _json(send: Send, status: int, message: str) -> None:

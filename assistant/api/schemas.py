@@ -65,6 +65,9 @@ class CitationOut(BaseModel):
     section_id: str
     label: str = Field(description="The plan's own section number, e.g. Ⅰ-1-(4)-2).")
     path: list[str] = Field(description="Section titles from the top level down.")
+    heading: str = Field("", description="Label and title, each once (what to show): Ⅶ-1 短期借入金の限度額.")
+    context: list[str] = Field(default_factory=list, description="The titles above the section that its heading "
+                                                                 "does not already say.")
     text: str = Field(description="The passage, character for character as in the plan.")
     line_start: int
     line_end: int

@@ -15,26 +15,49 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
-from assistant.api import answering, schemas
+from assistant.api import answering, schemas, sources
 from assistant.api.deps import EngineDep, MetricsDep, SettingsDep
+from assistant.api.errors import OpenAIError
 from assistant.api.logs import log
 from index.tokens import count_tokens
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL = "plan-assistant"
+# When this answerer was first served: OpenAI's `created` is the model's, not the request's.
+MODEL_CREATED = 1733529600  # 2024-12-07
+_NO_MODEL = {404: {"description": "No such model (`model_not_found`)"}}
+
+
+def _card() -> dict[str, Any]:
+    return {"id": MODEL, "object": "model", "created": MODEL_CREATED, "owned_by": "plan-assistant"}
+
+
+def _known(model: str) -> None:
+    """OpenAI's answer to a model it does not serve, so a client's error says what is wrong."""
+    if model != MODEL:
+        raise OpenAIError(status.HTTP_404_NOT_FOUND, f"The model '{model}' does not exist: this service serves "
+                          f"'{MODEL}' (GET /v1/models).", code="model_not_found", param="model")
 
 
 @router.get("/models")
 def models() -> dict[str, Any]:
-    """The one model this endpoint serves (OpenAI clients list models to check the server)."""
-    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "plan-assistant"}]}
+    """The models served, in OpenAI's list format (clients list them to check the server)."""
+    return {"object": "list", "data": [_card()]}
 
 
-@router.post("/chat/completions", responses={422: {"description": "No user question, or a bad one"},
+@router.get("/models/{model_id}", responses=_NO_MODEL)
+def model(model_id: str) -> dict[str, Any]:
+    """One served model; any other id is a 404 `model_not_found`, as OpenAI answers it."""
+    _known(model_id)
+    return _card()
+
+
+@router.post("/chat/completions", responses={**_NO_MODEL, 422: {"description": "No user question, or a bad one"},
                                              503: {"description": "The index is not built"}})
 def chat_completions(body: schemas.ChatCompletionRequest, settings: SettingsDep, engine: EngineDep,
                      metrics: MetricsDep) -> Any:
     """`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending in `data: [DONE]`."""
+    _known(body.model)
     messages = [m for m in body.messages if m.role in ("user", "assistant")]
     if not messages or body.messages[-1].role != "user":
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the last message must be the user's question")
@@ -69,10 +92,10 @@ def chat_completions(body: schemas.ChatCompletionRequest, settings: SettingsDep,
                     yield chunk({"content": event["text"]})
                 elif event["type"] == "answer":
                     metrics.answered(event["answer"].found)
-                    sources = _sources_suffix(event["answer"])
-                    content = event["answer"].text + sources
-                    if sources:
-                        yield chunk({"content": sources})
+                    suffix = _sources_suffix(event["answer"])
+                    content = event["answer"].text + suffix
+                    for piece in answering.pieces(suffix):
+                        yield chunk({"content": piece})
         except Exception as exc:  # noqa: BLE001 - the stream has started: end it with a note
             log.exception("chat completion stream failed")
             yield chunk({"content": f"\n\n(the answer failed: {type(exc).__name__})"})
@@ -87,10 +110,10 @@ def chat_completions(body: schemas.ChatCompletionRequest, settings: SettingsDep,
 
 def _sources_suffix(answer) -> str:
     """What follows the answer's text: a blank line, then the sources."""
-    sources = answering.sources_text(answer)
-    if not sources:
+    text = sources.sources_text(answer)
+    if not text:
         return ""
-    return ("\n" if answer.text.endswith("\n") else "\n\n") + sources
+    return ("\n" if answer.text.endswith("\n") else "\n\n") + text
 
 
 def _with_sources(answer) -> str:
