@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.asking import COUNTERS, asking, asks_total
 from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, passage_words
 from assistant.conversation import asks_again
@@ -43,52 +44,20 @@ MIN_GLOSSES = 2  # fewer key terms than this: the quotes' other terms are glosse
 OTHER_SCRIPT = ("The plans can be searched in Japanese or English; this question is in neither. "
                 "日本語か英語で質問してください。")
 _SENTENCE_END = re.compile(r"(?<=。)(?![)）」』])")
-# Japanese counters: what a number counts (3室, 2キャンパス), and what 「何室？」 asks to count.
-_COUNTERS = (r"人|名|件|校|か国|カ国|ヶ国|機関|点|回|倍|割|単位|個|日|時間|歳|室|棟|科目|コース|講座|学科|専攻|キャンパス|拠点|"
-             r"か所|ヶ所|カ所|箇所|種類|社|台|冊|か月|ヶ月|カ月|週")
 _DIGITS = r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?"  # not ending in a dot: 「1. 専攻」 is an item
 _MONEY = r"億円|百万円|千円|万円|円"
 _MEASURES = _MONEY + r"|％|%|u|㎡"
-_NUMBER = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + "|" + _COUNTERS + ")")
+_NUMBER = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + "|" + COUNTERS + ")")
 # "How much" is answered by an amount (money, a share, an area), not a count of things: 「年間の授業料は
 # いくら？」 is not answered by 「年間30件以上の特許の出願」; 「何件」 and "how many" count.
 _AMOUNT = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + r"|倍|割)")
-_AMOUNT_QUESTION = re.compile(r"いくら|金額|額(?:は|って)|\bhow much\b", re.IGNORECASE)
-_COUNT_QUESTION = re.compile(r"何(?:" + _COUNTERS + r")|いくつ|人数|\bhow many\b|\bnumber of\b", re.IGNORECASE)
 # A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
 # its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
 _UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(" + _MONEY + r")[)）]")
 _QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
-# A question about a time (いつ, "When …?") is answered by a sentence that gives one, or not at all.
+# A time, as a question about one wants it given.
 _DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|[0-9０-９]+\s*月")
-_DATE_QUESTION = re.compile(r"いつ|何年(?!間)|締め?切り?|期限|期日|^\s*when\b|\bby when\b|\b(?:what|which) year\b|\bdeadlines?\b|\bdue date\b",
-                            re.IGNORECASE)
-# A question that asks for a value: how much or many, or what a quantity is when the quantity is
-# what is asked for ("What is the rent for…?", 「家賃は？」; not "the fee waiver policy", 「料金はかかる？」):
-# "What is the annual fee?" is not answered by a passage about fees.
-_QUANTITY = r"(?:rents?|fees?|prices?|costs?|scores?|ratios?|rates?|percentages?|salary|salaries)"
-_NUMBER_QUESTION = re.compile(
-    r"いくら|いくつ(?!か)|幾つ(?!か)|何(?:億|円|パーセント|%|％|" + _COUNTERS + r")|金額|額は|人数|定員|限度|上限|"
-    r"目標値|割合|(?:倍率|家賃|料金|点数)(?:は|って)?\s*(?:どのくらい|どれくらい|どの程度|何|[?？]|$)|"
-    r"\bhow (?:much|many)\b|\bamount\b|\bfigure\b|\bnumber of\b|\blimit\b|\bcapacity\b|\bbudget\b|\bquota\b|"
-    r"\bwhat (?:proportion|percentage|ratio|share|rate)\b|\bhow (?:large|big|high)\b|"
-    r"\bwhat(?!\s+(?:can|could|will|would|do|does|did|should|may|might|must)\b)(?:['’]s|\s+(?:is|are|was|were))?\s+(?:[\w-]+\s+){0,5}?"
-    + _QUANTITY + r"(?=\s*(?:[?.!,]|$|(?:for|of|at|in|per|on|to|charged|paid|needed|required|do|does|is|are|must|will)\b))",
-    re.IGNORECASE,
-)
-# A question about who holds a post (「学長は誰？」, "Who was the president …?") is answered by a
-# sentence naming a person, or not at all: a sentence on the post's duties does not say who holds it.
-_POSTS_JA = r"学長|総長|理事長|理事|監事|学部長|研究科長|センター長|機構長|所長|委員長|部長|課長|室長"
-_POSTS_EN = (r"president|vice[- ]president|chancellor|vice[- ]chancellor|rector|provost|dean|director|"
-             r"chair(?:person|man|woman)?|head|trustee|auditor")
-_PERSON_QUESTION = re.compile(
-    rf"(?:{_POSTS_JA})(?:って|は|が)誰|誰が(?:{_POSTS_JA})|(?:{_POSTS_JA})の(?:名前|氏名)|"
-    rf"\bwho\s+(?:is|was|are|were|will be|has been)\s+(?:the\s+|its\s+|their\s+)?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})s?\b|"
-    rf"\bname of (?:the |its |their )?(?:[\w'-]+\s+){{0,3}}?(?:{_POSTS_EN})\b|(?:{_POSTS_EN})['’]s name\b",
-    re.IGNORECASE)
-# A question about a total is answered by a table's total row (「収入 / 計」), whatever it totals.
-_TOTAL_QUESTION = re.compile(r"合計|総額|総計|全部で|全体で|トータル|\b(?:total|overall|altogether|in all)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
 MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
 MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
@@ -125,7 +94,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     wanted = Wanted.of(query, lexicon, question)
     sentences = [s for rank, hit in enumerate(hits) for s in _sentences(hit, rank, documents[hit.document_id].text)]
     wanted_terms = set(terms(query.keyword_text))  # a value is read from a row the question names, not a guess
-    if _TOTAL_QUESTION.search(query.text):  # the conversation's: after 「予算の合計は？」, 「支出は？」 asks for its total
+    if asks_total(query.text):  # the conversation's: after 「予算の合計は？」, 「支出は？」 asks for its total
         wanted_terms |= TOTALS
     for s in sentences:
         headings = _squash(" ".join((s.hit.label, *s.hit.path)))
@@ -138,11 +107,10 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
         s.matched_rows = _matched_rows(s.rows, wanted_terms, wanted.own)
     own_words = question if question and query.text.endswith(question) else query.text
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
-    asking = query.text if asks_again(own_words) else own_words
-    numeric = bool(_NUMBER_QUESTION.search(asking))
-    amount = _AMOUNT_QUESTION.search(asking) and not _COUNT_QUESTION.search(asking)
-    value = (_AMOUNT if amount else _NUMBER) if numeric else _DATE if _DATE_QUESTION.search(asking) else None  # what the answer gives
-    person = bool(_PERSON_QUESTION.search(asking))
+    asked_text = query.text if asks_again(own_words) else own_words
+    asked_for = asking(asked_text)
+    numeric, person = asked_for.value, asked_for.person
+    value = (_AMOUNT if asked_for.amount else _NUMBER) if numeric else _DATE if asked_for.time else None  # what the answer gives
     if threshold is None:
         threshold = FOUND_COVERAGE.get(query.language, 1.0)
     # A sentence of the plan the question names comes first when one answers it ("the three principles of

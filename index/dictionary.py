@@ -468,6 +468,20 @@ def _word_gloss(word: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65_536)
+def head_nouns(word: str) -> frozenset[str]:
+    """The folded head nouns of a word's first JMdict senses (授業料 → fee, 人件費 → expense, cost),
+    read straight from the database: a question's words are looked up without loading the dictionary."""
+    rows = _db().execute(
+        "SELECT s.ID, g.text FROM Kanji k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID"
+        " WHERE k.text = ? ORDER BY s.ID, g.rowid", (word,))
+    senses: dict[int, list[str]] = {}
+    for sid, gloss in rows:
+        if sid in senses or len(senses) < MAX_SENSES:
+            senses.setdefault(sid, []).append(gloss)
+    return frozenset(_last_word(g) for gs in senses.values() for g in gs) - {""}
+
+
 def _common_english(text: str) -> str | None:
     """The common words of a name in English, in as few JMdict words as possible (女子大学 → women's
     college, not woman + university), or None if the text is not made of JMdict words."""
