@@ -13,6 +13,7 @@ offline answer is given and says so.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -132,26 +133,53 @@ class AnswerChain:
         _, candidates = llm.fence(_candidates(hits), self.searcher.settings.llm_context_tokens)
         language = request.language or query.language
         pieces: list[str] = []
+        settings = self.searcher.settings
+        deadline = time.monotonic() + settings.llm_timeout
+        stream = llm.answer_stream(self.chat, settings, query.text, language, candidates, _pairs(request.history))
         try:
-            for piece in llm.answer_stream(self.chat, self.searcher.settings, query.text, language, candidates,
-                                           _pairs(request.history)):
+            for piece in stream:
                 pieces.append(piece)
                 yield {"type": "delta", "text": piece}
-        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP status: fall back
-            note = (f"The language model did not answer ({type(exc).__name__}); this is the offline answer."
-                    if language == "en" else f"言語モデルが応答しなかったため（{type(exc).__name__}）、オフラインの回答を示します。")
+                if time.monotonic() > deadline:  # a model that loops keeps the stream alive past any read timeout
+                    raise TimeoutError(f"still writing after {settings.llm_timeout:g} s")
+        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP status, the deadline: fall back
+            note = (f"The language model did not answer ({_reason(exc)}); this is the offline answer."
+                    if language == "en" else f"言語モデルが応答しなかったため（{_reason(exc)}）、オフラインの回答を示します。")
             offline.notes.append(note)
             yield {"type": "delta", "text": f"\n\n{note}\n\n{offline.text}" if pieces else f"{note}\n\n{offline.text}"}
             return offline
+        finally:
+            stream.close()  # closes the HTTP stream: the server stops writing to nobody
         text, removed, unsupported = llm.check_markers("".join(pieces), candidates)
         used = set(markers_in(text))
         notes = [f"removed marker(s) naming no source: {', '.join(f'[{m}]' for m in removed)}"] if removed else []
-        notes += [f"unsupported: {s}" for s in unsupported]
+        notes += _summary("unsupported", unsupported)
         model = getattr(self.chat, "model_name", None) or type(self.chat).__name__
         return Answer(request.question, query.text, language, bool(used), text,
                       [c for c in candidates if c.marker in used],
                       related=[] if used else offline.citations or offline.related, answerer=f"llm:{model}",
                       notes=notes, removed_markers=removed, unsupported=unsupported)
+
+
+NOTES_LISTED = 3  # of many flagged sentences, the notes name the first few and count the rest
+
+
+def _summary(kind: str, items: list[str]) -> list[str]:
+    """Notes on flagged sentences: a looping model's hundreds of lines read as a few and a count."""
+    notes = [f"{kind}: {_shorten(item)}" for item in items[:NOTES_LISTED]]
+    if len(items) > NOTES_LISTED:
+        notes.append(f"{kind}: {len(items) - NOTES_LISTED} more")
+    return notes
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reason(exc: Exception) -> str:
+    """Why the model gave no answer, as a user may read it: the exception's type, and the
+    deadline's own words."""
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, TimeoutError) and str(exc) else type(exc).__name__
 
 
 def _candidates(hits: list[Hit]) -> list[Citation]:

@@ -50,7 +50,9 @@ _SPACE = re.compile(r"\s+")
 
 def chat_model(settings: Settings) -> BaseChatModel | None:
     """The chat endpoint, or None to answer offline. No retries: a slow or failing endpoint
-    should hand over to the offline answer at once rather than keep the user waiting."""
+    should hand over to the offline answer at once rather than keep the user waiting. The
+    timeout bounds each read; the answer as a whole is bounded by the chain (`llm_timeout` too)
+    and its length by `llm_max_tokens`, since a model that loops keeps the stream alive."""
     if not settings.llm_base_url:
         return None
     from langchain_openai import ChatOpenAI  # imported here: the offline path never needs it
@@ -62,6 +64,8 @@ def chat_model(settings: Settings) -> BaseChatModel | None:
         timeout=settings.llm_timeout,
         max_retries=0,
         temperature=0,
+        max_tokens=settings.llm_max_tokens,  # sent as max_completion_tokens; local servers read max_tokens
+        extra_body={"max_tokens": settings.llm_max_tokens},
     )
 
 

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible chat endpoint; unset answers offline.")
     llm_model: str | None = Field(None, description="Model name at the chat endpoint.")
     llm_api_key: str = Field("not-needed", description="Key for the chat endpoint (local servers ignore it).")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds before the chat endpoint is given up for the offline answer.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds an answer from the chat endpoint may take, all of it, before the offline answer is given instead.")
+    llm_max_tokens: int = Field(800, ge=16, le=32768, description="Most tokens the model may write for one answer.")
     llm_context_tokens: int = Field(3000, ge=200, description="Most o200k tokens of plan text put before the model.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of the prompt files.")
 

@@ -31,6 +31,9 @@ class FakeOpenAI:
     delay: float = 0.0  # seconds before answering
     status: int | None = None  # answer with this HTTP error status instead
     chunk_chars: int = 4  # characters per streamed chunk
+    chunk_delay: float = 0.0  # seconds between streamed chunks
+    endless: float = 0.0  # stream the reply over and over for this many seconds, or until the client goes away (a looping model)
+    hung_up: threading.Event = field(default_factory=threading.Event)  # a client closed a stream mid-way
     requests: list[dict[str, Any]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -60,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._stream(body, text, state.chunk_chars)
             self._json(200, _completion(body, text))
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
-            pass
+            state.hung_up.set()
 
     def _json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
@@ -75,7 +78,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()  # HTTP/1.0: the stream ends when the connection closes
-        for chunk in _chunks(body, text, size):
+        state = self.server.state
+        until = time.monotonic() + state.endless
+        for chunk in _chunks(body, text, size, lambda: time.monotonic() < until):
+            if state.chunk_delay and state.stopping.wait(state.chunk_delay):
+                return
+            if state.stopping.is_set():
+                return
             self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
@@ -104,16 +113,20 @@ def _completion(body: dict[str, Any], text: str) -> dict[str, Any]:
     }
 
 
-def _chunks(body: dict[str, Any], text: str, size: int) -> Iterator[dict[str, Any]]:
-    """The reply as chat.completion.chunk objects: role first, the text in pieces, then stop."""
+def _chunks(body: dict[str, Any], text: str, size: int, again: Callable[[], bool] = lambda: False) -> Iterator[dict[str, Any]]:
+    """The reply as chat.completion.chunk objects: role first, the text in pieces (again while
+    `again()`), then stop."""
     envelope = _envelope(body, "chat.completion.chunk")
 
     def choice(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
         return {**envelope, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
     yield choice({"role": "assistant", "content": ""})
-    for start in range(0, len(text), size):
-        yield choice({"content": text[start : start + size]})
+    while True:
+        for start in range(0, len(text), size):
+            yield choice({"content": text[start : start + size]})
+        if not again():
+            break
     yield choice({}, "stop")
     if (body.get("stream_options") or {}).get("include_usage"):
         yield {**envelope, "choices": [], "usage": _usage(body, text)}
