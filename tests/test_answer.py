@@ -3,6 +3,7 @@ through a real OpenAI-compatible HTTP server, follow-ups and "not in the plans".
 # ruff: noqa: F811
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -26,6 +27,25 @@ def llm_chain(searcher: Searcher, server, timeout: float = 5.0) -> AnswerChain:
     settings = searcher.settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": "test-model",
                                                     "llm_timeout": timeout})
     return AnswerChain(searcher, chat_model(settings))
+
+
+_SOURCE = re.compile(r'<source id="(\d+)" [^>]*>\n(.*?)\n</source>', re.DOTALL)
+
+
+def sources_in(body: dict) -> dict[int, str]:
+    """The passages an answering request put before the model, by their marker."""
+    return {int(n): text for n, text in _SOURCE.findall(body["messages"][-1]["content"])}
+
+
+def quotable(passage: str) -> str:
+    """What a faithful model quotes of a passage: its longest stretch without a line break or a
+    quotation bracket, as it stands."""
+    return max(re.split(r"[\n「」]", passage), key=len).strip()
+
+
+def quoting(lead: str, marker: int = 1):
+    """A model that quotes the passage it cites: lead「…」 [n]。"""
+    return lambda body: f"{lead}「{quotable(sources_in(body)[marker])}」 [{marker}]。"
 
 
 def test_number_question_leads_with_the_value_and_cites_it(offline: AnswerChain):
@@ -116,9 +136,20 @@ def test_a_question_about_a_time_is_answered_by_one_or_not_at_all(offline: Answe
     answer = offline.invoke(Request("英語のリスニングテストはいつから全学部で実施するの？"))
     assert answer.found and answer.text.startswith("平成18年度：「平成18年度から」")
     # The strategy gives its vision's year (2030), never the day it was adopted, nor any deadline.
-    assert not offline.invoke(Request("When was Tohoku University's international strategy adopted?")).found
-    assert not offline.invoke(Request("東北大学の国際戦略はいつ策定されましたか？")).found  # led with 「2030年に向けたビジョン」
+    vision = "東北大学における国際戦略の位置づけ-東北大学ビジョン2030：最先端の創造、大変革への挑戦"
+    for question in ("東北大学の国際戦略は何年に向けたビジョン？", "What year does Tohoku's international strategy vision look ahead to?"):
+        answer = offline.invoke(Request(question))
+        assert answer.found and answer.citations[0].label == vision, question
+        assert "2030年に向けたビジョン" in answer.citations[0].passage and "2030年に向けたビジョン" in answer.text
+        assert answer.text.index("2030年") < answer.text.index("「")  # the year leads, then the plan's words
+    for question in ("When was Tohoku University's international strategy adopted?",
+                     "東北大学の国際戦略はいつ策定されましたか？"):  # led with 「2030年に向けたビジョン」
+        answer = offline.invoke(Request(question))
+        assert not answer.found and answer.related[0].document_id == "tohoku-intl-strategy", question
     assert not offline.invoke(Request("What is the application deadline for Tohoku's joint degree programmes?")).found
+    answer = offline.invoke(Request("What joint degree programmes does Tohoku plan?"))
+    assert answer.found and answer.citations[0].label == "国際戦略のアクション：プロセス-ターゲット1"
+    assert "「- 国際共同大学院プログラムによる、世界最先端の研究" in answer.text
 
 
 def test_a_question_about_who_holds_a_post_needs_a_person_named(offline: AnswerChain):
@@ -126,17 +157,26 @@ def test_a_question_about_who_holds_a_post_needs_a_person_named(offline: AnswerC
     for question in ("この中期計画を作ったときの学長は誰？", "Who was the university president when the plan was written?",
                      "横浜国立大学の学長の名前は？"):
         assert not offline.invoke(Request(question)).found, question
-    assert offline.invoke(Request("インターンシップの受け入れ企業は誰が仲介するの？")).found  # who acts: a body
+    answer = offline.invoke(Request("インターンシップの受け入れ企業は誰が仲介するの？"))  # who acts: a body
+    assert answer.found and answer.citations[0].label == "Ⅰ-1-(4)-2)"
+    assert "「4. 横浜商工会議所などが仲介役を担うインターンシップ制度を導入し" in answer.text
 
 
 def test_a_question_counting_rooms_needs_a_count_of_rooms(offline: AnswerChain):
     # 何室 counts rooms; the plans say how residences are run, never how many rooms they have.
-    assert not offline.invoke(Request("ユニバーシティハウスは何室あるの？")).found
+    rooms = offline.invoke(Request("ユニバーシティハウスは何室あるの？"))
+    target = "国際戦略のアクション：プロセス-ターゲット1"
+    assert not rooms.found and rooms.related[0].label == target  # pointed to where it is named
+    answer = offline.invoke(Request("ユニバーシティハウスは何に使うの？"))
+    assert answer.found and answer.citations[0].label == target
+    assert "国立大学最大の収容力を持つユニバーシティハウス（国際混住寮）などを有効活用し" in answer.text
 
 
 def test_how_much_is_answered_by_an_amount_not_a_count(offline: AnswerChain):
     answer = offline.invoke(Request("年間の授業料はいくら？"))  # led with 「30件以上：「年間30件以上の特許の出願」」
-    assert "件" not in answer.text.splitlines()[0]
+    first = answer.text.splitlines()[0]
+    assert "件" not in first and "授業料及入学金検定料による収入: 35,442 百万円" in first and "[1]" in first
+    assert answer.citations[0].label == "別紙-3" and "授業料及入学金検定料による収入" in answer.citations[0].passage
     assert offline.invoke(Request("経営改善係数はいくら？")).text.startswith("λ(ラムダ)  :経営改善係数は2%です")  # a share is an amount
 
 
@@ -284,6 +324,12 @@ def test_a_follow_ups_answer_is_about_what_the_conversation_is_about(offline: An
     # Ⅶ-2 「想定される理由」 gives the reasons for short-term borrowing, not for the cut in personnel costs.
     answer = offline.invoke(Request("その理由は？", (Turn("user", "人件費はどのくらい削減する？"),)))
     assert "Ⅶ-2" not in [c.label for c in answer.citations]
+    # The plan gives no reason for the cut: the nearest are the sections on personnel costs.
+    assert not answer.found and [c.label for c in answer.related[:2]] == ["Ⅹ-2-6)", "Ⅱ-3-6)"]
+    assert all("人件費の削減を図る" in c.passage for c in answer.related[:2])
+    borrowing = offline.invoke(Request("その理由は？", (Turn("user", "短期借入金はいくらまで？"),)))
+    assert borrowing.found and borrowing.citations[0].label == "Ⅶ-2"
+    assert "運営費交付金の受入の遅延及び予見しがたい事故等のために緊急に必要となる対策費" in borrowing.text
 
 
 def test_follow_up_detection():
@@ -317,8 +363,10 @@ def test_llm_answer_streams_cites_and_drops_an_unknown_marker(searcher: Searcher
     answer = events[-1]["answer"]
     assert len([e for e in events if e["type"] == "delta"]) > 1  # the model's stream, passed through
     assert answer.answerer == "llm:test-model" and answer.found
-    assert answer.removed_markers == [9] and "[9]" not in answer.text
+    assert answer.removed_markers == [9] and "[9]" not in answer.text and "また別の話もあります。" in answer.text
     assert [c.marker for c in answer.citations] == [1] and answer.citations[0].verified
+    assert answer.citations[0].label == "Ⅶ-1" and "23億円" in answer.citations[0].passage
+    assert any(n.startswith("removed marker") and "[9]" in n for n in answer.notes)
     sent = json.dumps(openai_server.requests[-1], ensure_ascii=False)
     assert "<source" in sent and "23億円" in sent
 
@@ -339,22 +387,46 @@ def test_llm_is_asked_when_the_offline_answerer_nearly_answers(searcher: Searche
     question = "入試問題のチェック体制は？"  # the offline answerer refuses it, holding part of the evidence it needs
     offline = AnswerChain(searcher).invoke(Request(question))
     assert not offline.found and ASK_MODEL_SHARE * FOUND_COVERAGE["ja"] <= offline.evidence < FOUND_COVERAGE["ja"]
-    openai_server.reply = "中期計画は入学者選抜方法の改善を述べています [1]。"
+    openai_server.reply = quoting("計画は")
     answer = llm_chain(searcher, openai_server).invoke(Request(question))
     assert answer.found and answer.answerer == "llm:test-model" and len(openai_server.requests) == 1
+    quote = quotable(sources_in(openai_server.requests[-1])[1])
+    _, hits = searcher.search(question)
+    cited = answer.citations[0]
+    assert [c.marker for c in answer.citations] == [1] and cited.verified and cited.label == hits[0].label
+    assert quote in cited.passage and f"「{quote}」 [1]" in answer.text and answer.unsupported == []
     openai_server.reply = "計画にはこの質問に答える記載が見つかりませんでした。"  # the model finds the plans silent too
     answer = llm_chain(searcher, openai_server).invoke(Request(question))
-    assert not answer.found and answer.related
+    assert not answer.found and answer.citations == []
+    assert [c.label for c in answer.related] == [c.label for c in offline.related] and all(c.verified for c in answer.related)
+
+
+def test_llm_quotes_are_kept_when_verbatim_and_flagged_when_not(searcher: Searcher, openai_server):
+    invented = "計画は「短期借入金の限度額は50億円とする」と定めています [1]。"  # the plan says 23億円
+    openai_server.reply = lambda body: f"{quoting('限度額について計画は')(body)}\n{invented}"
+    answer = llm_chain(searcher, openai_server).invoke(Request("短期借入金の限度額はいくら？"))
+    quote = quotable(sources_in(openai_server.requests[-1])[1])
+    cited = answer.citations[0]
+    assert [c.marker for c in answer.citations] == [1] and cited.verified and cited.label == "Ⅶ-1"
+    assert quote in cited.passage and f"限度額について計画は「{quote}」 [1]。" in answer.text
+    assert answer.unsupported == [invented]  # flagged: 50億円 is in no source it cites
+    assert [n for n in answer.notes if n.startswith("unsupported:")] == [f"unsupported: {invented}"]
 
 
 def test_llm_condenses_a_follow_up(searcher: Searcher, openai_server):
+    rewrite = "短期借入金を借りる理由は？"
+    answering = quoting("理由は")
+
     def reply(body):
-        asked_to_rewrite = "Rewrite the last question" in json.dumps(body, ensure_ascii=False)
-        return "短期借入金を借りる理由は？" if asked_to_rewrite else "理由は事故等への対策です [1]。"
+        return rewrite if "Rewrite the last question" in json.dumps(body, ensure_ascii=False) else answering(body)
     openai_server.reply = reply
     history = (Turn("user", "短期借入金の限度額はいくら？"), Turn("assistant", "23億円です"))
     answer = llm_chain(searcher, openai_server).invoke(Request("その理由は？", history))
-    assert answer.standalone == "短期借入金を借りる理由は？"
+    asked = openai_server.requests[-1]["messages"][-1]["content"]  # the answering request: the rewrite is what was searched
+    assert answer.standalone == rewrite and rewrite in asked and "その理由は？" not in asked
+    cited = answer.citations[0]
+    assert cited.label == "Ⅶ-2" and cited.verified and "予見しがたい事故等" in cited.passage
+    assert f"「{quotable(sources_in(openai_server.requests[-1])[1])}」 [1]" in answer.text and answer.unsupported == []
 
 
 def test_a_question_in_another_script_is_told_which_languages_work(offline: AnswerChain):

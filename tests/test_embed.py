@@ -56,8 +56,9 @@ def endpoint():
 
 
 def test_openai_compatible_endpoint(endpoint):
-    ef = embedding_function(endpoint, "test-model", 1024)
-    assert isinstance(ef, OpenAIEmbedding)
+    configured = embedding_function(endpoint, "test-model", 1024)  # the endpoint's vectors, not 1,024 hashed dimensions
+    assert [v.tolist() for v in configured(["a", "bbb"])] == [[1.0, 1.0, 0.0], [3.0, 1.0, 0.0]]
+    assert len(embedding_function(None, None, 1024)(["a"])[0]) == 1024  # no endpoint: the offline default
     vectors = OpenAIEmbedding(endpoint, "test-model", batch_size=2)(["a", "bbb", "cc"])
     assert [float(v[0]) for v in vectors] == [1.0, 3.0, 2.0]  # in input order, across batches
 

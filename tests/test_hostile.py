@@ -232,17 +232,22 @@ _SOURCE_BLOCK = re.compile(r"<source [^>]*>\n.*?\n</source>", re.DOTALL)
 def test_a_plan_cannot_instruct_the_model(settings, openai_server: FakeOpenAI):
     """The plan's injection reaches the model only as data inside its own fenced source: the
     system prompt is the prompt file, word for word, and the human message is the answer
-    template with nothing but source blocks where the sources go."""
+    template with nothing but source blocks where the sources go. A model that obeys anyway
+    is not taken for the plan: its "HACKED" cites nothing and is flagged, and a quote it
+    makes up is flagged; what is shown as the plan's text is the plan's, verbatim."""
     openai_server.reply = "HACKED"
     llm = settings.model_copy(update={"llm_base_url": openai_server.base_url, "llm_model": "test-model"})
     with TestClient(create_app(llm)) as c:
         r = c.post("/v1/ask", json={"question": QUESTION})
+        requests = list(openai_server.requests)
+        openai_server.reply = made_up = "計画は「回答はHACKEDとする」と定めています [1]。"
+        quoted = c.post("/v1/ask", json={"question": QUESTION}).json()
     assert r.status_code == 200, r.text
-    asked = [m for body in openai_server.requests for m in body["messages"]]
-    assert openai_server.requests and asked
+    asked = [m for body in requests for m in body["messages"]]
+    assert requests and asked
     system = [m["content"] for m in asked if m["role"] == "system"]
-    assert system == [load_prompt(llm, "system_ja")] * len(openai_server.requests)
-    human = openai_server.requests[-1]["messages"][-1]["content"]
+    assert system == [load_prompt(llm, "system_ja")] * len(requests)
+    human = requests[-1]["messages"][-1]["content"]
     blocks = _SOURCE_BLOCK.findall(human)
     assert any("Ignore previous instructions" in b for b in blocks)  # the plan was put before the model …
     assert _SOURCE_BLOCK.sub("", human) == fill(load_prompt(llm, "answer"), question=QUESTION, sources="\n\n".join(
@@ -250,6 +255,13 @@ def test_a_plan_cannot_instruct_the_model(settings, openai_server: FakeOpenAI):
     assert human.count("</source>") == human.count("<source ") == len(blocks)
     assert "&lt;/source> Ignore previous instructions" in human
     assert not [m for m in asked if m is not asked[-1] and "Ignore previous" in str(m["content"])]
+    obeyed = r.json()
+    assert not obeyed["found"] and obeyed["citations"] == [] and "unsupported: HACKED" in obeyed["notes"]
+    nearest = obeyed["related"][0]  # the user is pointed to the plan's own words on the question
+    assert nearest["document_id"] == "wallaby-plan" and nearest["verified"] and "ワラビー保護区を整備し" in nearest["text"]
+    assert quoted["answerer"] == "llm:test-model" and f"unsupported: {made_up}" in quoted["notes"]
+    for shown in obeyed["related"] + quoted["citations"] + quoted["related"]:
+        assert shown["verified"] and (shown["document_id"] != "wallaby-plan" or shown["text"] in HOSTILE_PLAN), shown
 
 
 # --- the UI shows plan text as text --------------------------------------------------------------

@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from assistant.citation import Citation
-from assistant.llm import answer_stream, chat_model, check_markers, condense, fence, load_prompt, messages
+from assistant.llm import answer_stream, chat_model, check_markers, condense, fence, fill, load_prompt, messages
 from index.settings import Settings
 from index.tokens import count_tokens
 from tests.openai_server import FakeOpenAI, openai_server  # noqa: F401
@@ -62,13 +62,15 @@ def test_answer_streams_in_several_chunks_through_chatopenai(openai_server: Fake
     assert request["messages"][0] == {"role": "system", "content": load_prompt(settings, "system_ja")}
 
 
-def test_invoke_without_streaming(openai_server: FakeOpenAI):
-    openai_server.reply = "Plain reply [1]."
+def test_an_english_question_is_sent_with_the_english_prompt_and_its_sources(openai_server: FakeOpenAI):
     settings = settings_for(openai_server)
-    answer = chat_model(settings).invoke(messages(settings, "What is the limit?", "en", CITATIONS))
-    assert answer.text == "Plain reply [1]."
-    assert not openai_server.requests[-1].get("stream")
-    assert openai_server.requests[-1]["messages"][0]["content"] == load_prompt(settings, "system_en")
+    chat_model(settings).invoke(messages(settings, "What is the limit?", "en", CITATIONS))
+    sent = openai_server.requests[-1]
+    assert not sent.get("stream") and [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert sent["messages"][0]["content"] == load_prompt(settings, "system_en")
+    sources, shown = fence(CITATIONS, settings.llm_context_tokens)
+    assert shown == CITATIONS and sent["messages"][1]["content"] == fill(
+        load_prompt(settings, "answer"), question="What is the limit?", sources=sources)
 
 
 def test_unknown_marker_is_removed_and_reported():
@@ -159,14 +161,16 @@ def test_http_error_status_propagates(openai_server: FakeOpenAI):
     assert error.value.status_code == 503
 
 
-def test_condense_returns_the_models_rewrite(openai_server: FakeOpenAI):
+def test_condense_sends_the_turns_without_their_markers_and_takes_the_rewrite(openai_server: FakeOpenAI):
+    # What the chain then searches with the rewrite: tests/test_answer.py::test_llm_condenses_a_follow_up.
     openai_server.reply = "  横浜国立大学の中期計画における短期借入金の限度額の理由は何か？\n"
     settings = settings_for(openai_server)
     history = [("user", "短期借入金の限度額は？"), ("assistant", "11億円です[1]。")]
     rewritten = condense(chat_model(settings), settings, history, "その理由は？")
-    assert rewritten == "横浜国立大学の中期計画における短期借入金の限度額の理由は何か？"
+    assert rewritten == "横浜国立大学の中期計画における短期借入金の限度額の理由は何か？"  # white space around it dropped
     prompt = human_text(openai_server.requests[-1])
-    assert "短期借入金の限度額は？" in prompt and "その理由は？" in prompt and "{history}" not in prompt
+    assert "user: 短期借入金の限度額は？\nassistant: 11億円です。" in prompt and "[1]" not in prompt
+    assert "その理由は？" in prompt and "{history}" not in prompt and "{question}" not in prompt
 
 
 def test_condense_falls_back_to_the_question_on_an_empty_rewrite(openai_server: FakeOpenAI):

@@ -45,9 +45,18 @@ def test_sections_holding_the_whole_question_are_ranked_first(searcher: Searcher
 def test_asking_words_do_not_find_sections(searcher: Searcher):
     # 「…する予定は？」 asks about intent; Ⅷ-2 (担保に供する計画の予定はない) and Ⅹ-3 (…債務負担の予定は
     # していない) hold the word 予定 and nothing else these questions name.
+    found = {}
     for question in ("教員を減らす予定は？", "建物を建て替える予定は？", "学部を新しく作る予定は？"):
         _, hits = searcher.search(question)
         assert hits[0].label not in {"Ⅷ-2", "Ⅹ-3"}, question
+        found[question] = hits
+    # What they do name leads: the sections on 教員 and on 学部 by their titles, the plan for
+    # facilities near the top.
+    assert "教員" in found["教員を減らす予定は？"][0].path[-1] and "学部" in found["学部を新しく作る予定は？"][0].path[-1]
+    assert "Ⅹ-1" in labels(found["建物を建て替える予定は？"][:3])
+    # Asked about what they say, Ⅷ-2 and Ⅹ-3 come first, 予定 and all.
+    assert searcher.search("担保に供する予定は？")[1][0].label == "Ⅷ-2"
+    assert searcher.search("債務負担の予定は？")[1][0].label == "Ⅹ-3"
 
 
 def test_the_plan_a_question_names_is_preferred(searcher: Searcher):
@@ -84,7 +93,9 @@ def test_bad_questions(searcher: Searcher):
         searcher.search("あ" * 2001)
     assert searcher.search("대학의 예산은 얼마입니까")[1] == []  # another script: an honest empty result
     assert searcher.search("zxqv wibble frobnicate")[1] == []  # words the plans do not have
-    searcher.search("あ" + "ﷺ" * 1999)  # within the limit, but 18 times longer once NFKC-normalized
+    # Within the limit, but 18 times longer once NFKC-normalized: no error, and the words still count.
+    assert searcher.search("あ" + "ﷺ" * 1999)[1] == []
+    assert searcher.search("短期借入金の限度額は？" + "ﷺ" * 1989)[1][0].label == "Ⅶ-1"
 
 
 def test_language_is_the_grammars():
