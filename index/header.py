@@ -31,6 +31,9 @@ _PERIOD = re.compile(rf"^(?:[(（])?(?:計画期間|期間)?[:：]?\s*(?:{_ERA}�
 _CORPORATION = r"(?:国立大学法人|公立大学法人|学校法人|独立行政法人|大学共同利用機関法人)"
 _SCHOOL = r"(?:大学校|大学|学園|高等専門学校|学院)"
 _INSTITUTION = re.compile(rf"{_CORPORATION}?\s*[^\s、。・の「」()（）]{{1,20}}?{_SCHOOL}|{_CORPORATION}\s*[^\s、。・の「」()（）]{{2,20}}")
+# A header line that is the institution alone may hold の (お茶の水女子大学); in running text の
+# ends a name (「本学の大学院」), so `institution_in` stops at it.
+_INSTITUTION_LINE = re.compile(rf"{_CORPORATION}?\s*[^\s、。・「」()（）]{{1,20}}?{_SCHOOL}|{_CORPORATION}\s*[^\s、。・「」()（）]{{2,20}}")
 _ENGLISH = re.compile(r"^[A-Za-z][A-Za-z0-9 ,.'’&()\-–:]+$")
 
 
@@ -66,7 +69,7 @@ def _kind(text: str) -> str | None:
         return "authority"
     if _TITLE.search(plain):
         return "title"
-    if (m := _INSTITUTION.fullmatch(plain.replace("\u3000", " "))) and m.group(0):
+    if (m := _INSTITUTION_LINE.fullmatch(plain.replace("\u3000", " "))) and m.group(0):
         return "institution"
     return None
 
