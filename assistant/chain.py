@@ -13,6 +13,7 @@ offline answer is given and says so.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -151,9 +152,14 @@ class AnswerChain:
         finally:
             stream.close()  # closes the HTTP stream: the server stops writing to nobody
         text, removed, unsupported = llm.check_markers("".join(pieces), candidates)
+        misquoted = [s for s in unsupported if llm.misquotes(s, candidates)]
+        for sentence in misquoted:  # the model's words presented as the plan's are not shown
+            text = text.replace(sentence, "", 1)
+        text = re.sub(r"\n{3,}", "\n\n", text).strip()
         used = set(markers_in(text))
         notes = [f"removed marker(s) naming no source: {', '.join(f'[{m}]' for m in removed)}"] if removed else []
-        notes += _summary("unsupported", unsupported)
+        notes += _summary("removed, quoting what its source does not say", misquoted)
+        notes += _summary("unsupported", [s for s in unsupported if s not in misquoted])
         model = getattr(self.chat, "model_name", None) or type(self.chat).__name__
         return Answer(request.question, query.text, language, bool(used), text,
                       [c for c in candidates if c.marker in used],

@@ -246,6 +246,14 @@ def check_markers(text: str, citations: list[Citation]) -> tuple[str, list[int],
     return cleaned, removed, unsupported
 
 
+def misquotes(sentence: str, citations: list[Citation]) -> bool:
+    """Whether a sentence cites a passage and quotes, as the plan's words, what that passage
+    does not hold: shown, it would pass the model's words off as the plan's."""
+    by_marker = {c.marker: c for c in citations}
+    cited = [by_marker[int(n)] for n in dict.fromkeys(_MARKER_WITH_SPACE.findall(sentence)) if int(n) in by_marker]
+    return bool(cited) and not all(_quoted_verbatim(q, cited) for q in _QUOTE.findall(sentence))
+
+
 def condense(chat: BaseChatModel, settings: Settings, history: History, question: str) -> str:
     """A follow-up rewritten as a standalone question, so that it can be searched on its own.
     Without earlier turns there is nothing to resolve and the model is not asked."""

@@ -401,7 +401,7 @@ def test_llm_is_asked_when_the_offline_answerer_nearly_answers(searcher: Searche
     assert [c.label for c in answer.related] == [c.label for c in offline.related] and all(c.verified for c in answer.related)
 
 
-def test_llm_quotes_are_kept_when_verbatim_and_flagged_when_not(searcher: Searcher, openai_server):
+def test_llm_quotes_are_kept_when_verbatim_and_removed_when_not(searcher: Searcher, openai_server):
     invented = "計画は「短期借入金の限度額は50億円とする」と定めています [1]。"  # the plan says 23億円
     openai_server.reply = lambda body: f"{quoting('限度額について計画は')(body)}\n{invented}"
     answer = llm_chain(searcher, openai_server).invoke(Request("短期借入金の限度額はいくら？"))
@@ -409,8 +409,10 @@ def test_llm_quotes_are_kept_when_verbatim_and_flagged_when_not(searcher: Search
     cited = answer.citations[0]
     assert [c.marker for c in answer.citations] == [1] and cited.verified and cited.label == "Ⅶ-1"
     assert quote in cited.passage and f"限度額について計画は「{quote}」 [1]。" in answer.text
-    assert answer.unsupported == [invented]  # flagged: 50億円 is in no source it cites
-    assert [n for n in answer.notes if n.startswith("unsupported:")] == [f"unsupported: {invented}"]
+    assert answer.unsupported == [invented]  # flagged: 50億円 is in no source it cites ...
+    assert "50億円" not in answer.text  # ... and not shown as the plan's words
+    assert [n for n in answer.notes if n.startswith("removed, quoting")] == [
+        f"removed, quoting what its source does not say: {invented}"]
 
 
 def test_llm_condenses_a_follow_up(searcher: Searcher, openai_server):

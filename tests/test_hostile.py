@@ -259,7 +259,8 @@ def test_a_plan_cannot_instruct_the_model(settings, openai_server: FakeOpenAI):
     assert not obeyed["found"] and obeyed["citations"] == [] and "unsupported: HACKED" in obeyed["notes"]
     nearest = obeyed["related"][0]  # the user is pointed to the plan's own words on the question
     assert nearest["document_id"] == "wallaby-plan" and nearest["verified"] and "ワラビー保護区を整備し" in nearest["text"]
-    assert quoted["answerer"] == "llm:test-model" and f"unsupported: {made_up}" in quoted["notes"]
+    assert quoted["answerer"] == "llm:test-model" and f"removed, quoting what its source does not say: {made_up}" in quoted["notes"]
+    assert "HACKEDとする" not in quoted["answer"]  # the invented quote is not shown as the plan's words
     for shown in obeyed["related"] + quoted["citations"] + quoted["related"]:
         assert shown["verified"] and (shown["document_id"] != "wallaby-plan" or shown["text"] in HOSTILE_PLAN), shown
 
