@@ -2,7 +2,8 @@
 
 For every question the whole chain runs (condense, retrieve, answer, verify), as the CLI and
 the API run it. Measured: the expected phrase in the answer's text (answerable questions),
-citation precision (cited passages inside an answering section), the share of verified
+the same phrase in its lead (the first sentence: what a reader takes from the answer before the
+quotes), citation precision (cited passages inside an answering section), the share of verified
 quotes, unanswerable questions answered `found: false` and answerable ones wrongly so,
 follow-ups of `conversations.jsonl` resolved (the standalone question finds an answering
 section in the top 5), and latency.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from index.corpus import Corpus
 CONVERSATIONS = EVAL_DIR / "conversations.jsonl"
 # Metrics where lower is better; every other one must not fall below the baseline.
 LOWER_IS_BETTER = ("answerable_not_found", "p50_ms", "p95_ms")
-GATED = ("phrase_in_answer", "citation_precision", "verified_quotes", "unanswerable_not_found",
+GATED = ("phrase_in_answer", "answer_lead", "citation_precision", "verified_quotes", "unanswerable_not_found",
          "answerable_not_found", "followups_resolved")
 TOLERANCE = 0.005
 
@@ -56,6 +58,7 @@ class Outcome:
     answerable: bool
     found: bool
     phrase: bool  # the expected phrase is in the answer (answerable questions)
+    lead: bool  # ... in its first sentence
     cited: int
     cited_relevant: int
     citations: int  # citations and related sections shown
@@ -68,6 +71,23 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
+_SENTENCE_END = re.compile(r"。|[.!?](?=\s)")
+
+
+def lead(text: str) -> str:
+    """An answer's first sentence: its first line, up to the first full stop outside a quote."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    depth = 0  # inside a quote or brackets
+    for i, ch in enumerate(line):
+        if ch in "「『(（":
+            depth += 1
+        elif ch in "」』)）":
+            depth -= 1
+        elif depth <= 0 and _SENTENCE_END.match(line, i):
+            return line[: i + 1]
+    return line
+
+
 def judge(chain: AnswerChain, corpus: Corpus, q: Question | Conversation, history: tuple[Turn, ...] = ()) -> Outcome:
     started = time.perf_counter()
     answer = chain.invoke(Request(q.question, history))
@@ -75,8 +95,9 @@ def judge(chain: AnswerChain, corpus: Corpus, q: Question | Conversation, histor
     spans = relevant_spans(corpus, q) if q.sections else []
     relevant = [c for c in answer.citations if any(d == c.document_id and a <= c.start < b for d, a, b in spans)]
     shown = answer.citations + answer.related
+    phrase = _squash(q.phrase or "")
     return Outcome(q.id, q.lang, bool(q.sections), answer.found,
-                   bool(q.phrase) and _squash(q.phrase) in _squash(answer.text),
+                   bool(phrase) and phrase in _squash(answer.text), bool(phrase) and phrase in _squash(lead(answer.text)),
                    len(answer.citations), len(relevant), len(shown), sum(c.verified for c in shown), ms, len(answer.text))
 
 
@@ -99,6 +120,7 @@ def summary(outcomes: list[Outcome], followups: list[bool]) -> dict[str, float]:
     out = {
         "questions": len(outcomes),
         "phrase_in_answer": _share(sum(o.phrase for o in answerable), len(answerable)),
+        "answer_lead": _share(sum(o.lead for o in answerable), len(answerable)),
         "citation_precision": _share(sum(o.cited_relevant / o.cited for o in cited), len(cited)),
         "verified_quotes": _share(sum(o.verified for o in outcomes), shown),
         "unanswerable_not_found": _share(sum(not o.found for o in unanswerable), len(unanswerable)),
@@ -149,7 +171,8 @@ def lost(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
 
 
 def markdown(report: dict[str, Any], problems: list[str], lost_ids: list[str]) -> str:
-    names = [("phrase_in_answer", "phrase in answer"), ("citation_precision", "citation precision"),
+    names = [("phrase_in_answer", "phrase in answer"), ("answer_lead", "phrase in the lead"),
+             ("citation_precision", "citation precision"),
              ("verified_quotes", "verified quotes"), ("unanswerable_not_found", "unanswerable → not found"),
              ("answerable_not_found", "answerable → not found"), ("followups_resolved", "follow-ups resolved"),
              ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("answer_chars_p50", "answer length p50 (chars)")]
