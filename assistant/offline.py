@@ -62,6 +62,7 @@ _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plan
 MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
 MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
 MAX_CLAUSE_CHARS = 70
+MAX_GIST_CHARS = 90  # a lead quoting more is a paragraph, not a lead
 _LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
 
 
@@ -239,7 +240,7 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     23億円です [1]」; from a sentence, the value said of what the question asks, with the words it
     is said in."""
     if value is None:
-        return None
+        return _gist(language, best, marker, wanted)
     if best.rows:
         if not best.matched_rows or value is _DATE:  # a table's rows give amounts, not times
             return None
@@ -267,6 +268,34 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     marker_end = _LEADING_MARKER.match(clause).end()
     quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(text[start:end].strip()) else 0:])}」"
     return f"The plan gives {amount}{yen}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
+
+
+def _gist(language: str, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
+    """For any other question, the words of the best sentence that hold most of it, first: the
+    sentence when it is short, else its clauses around the one holding most of the question."""
+    if best.rows:
+        return None
+    text = _gist_text(best)
+    if len(text) > MAX_GIST_CHARS:
+        clauses = [(m.start(), m.end()) for m in re.finditer(r"[^、,，。；;]+[、,，。；;]?", text)]
+        at = max(range(len(clauses)), key=lambda i: wanted.coverage(passage_words(text[slice(*clauses[i])])))
+        first = last = at
+        while True:  # widen by a clause either side while the lead fits
+            if last + 1 < len(clauses) and clauses[last + 1][1] - clauses[first][0] <= MAX_GIST_CHARS:
+                last += 1
+            elif first > 0 and clauses[last][1] - clauses[first - 1][0] <= MAX_GIST_CHARS:
+                first -= 1
+            else:
+                break
+        start, end = clauses[first][0], clauses[last][1]
+        text = "…" * (start > 0) + text[start:end].rstrip("、,，") + "…" * (end < len(text))
+    return (f"The plan says: 「{text}」 [{marker}]" if language == "en" else f"計画では「{text}」とされています [{marker}]。")
+
+
+def _gist_text(best: _Sentence) -> str:
+    """The best sentence as a lead quotes it: on one line, without an item's number (「1. 」)."""
+    text = _flat(best.text)
+    return text[_LEADING_MARKER.match(text).end():] or text
 
 
 def _gives(text: str, value: re.Pattern[str], wanted: Wanted) -> bool:
@@ -334,9 +363,10 @@ def _in_english(value: str) -> str:
 def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str] | None, best: _Sentence, chosen: list[_Sentence],
              citations: list[Citation], glossary: Glossary) -> str:
     english = language == "en"
-    lines = [_lead(language, value, best, citations[chosen.index(best)].marker, wanted) or (
-        "The plans say the following (quoted in Japanese, with their section labels):" if english
-        else "計画には次のように書かれています。")]
+    lead = _lead(language, value, best, citations[chosen.index(best)].marker, wanted)
+    lines = [lead or ("The plans say the following (quoted in Japanese, with their section labels):" if english
+                      else "計画には次のように書かれています。")]
+    whole = f"「{_gist_text(best)}」" in (lead or "")  # the lead quotes the best sentence whole: not again below
     current = None
     quoted: dict[str, int] = {}  # the plans repeat some items word for word (Ⅱ-3 and Ⅹ-2): shown once, cited twice
     for s, c in zip(chosen, citations):
@@ -347,7 +377,8 @@ def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str]
         quote = f"〔{s.caption}〕 " + "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
         if (earlier := quoted.setdefault(_same(quote), c.marker)) != c.marker:
             quote = f"(the same words as [{earlier}])" if english else f"（[{earlier}]と同じ文）"
-        lines.append(f"・{quote} [{c.marker}]")
+        if not (whole and s is best):
+            lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
         # The key terms are the plans' terms the question asked about, as quoted (not everyday
