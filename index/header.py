@@ -21,7 +21,8 @@ from index import markers
 
 _MAX_LINE = 60  # a header line is short
 _DOC_KIND = r"(?:中長期計画|中期計画|中期目標|計画|目標|戦略|構想|ビジョン|方針|プラン|指針|宣言|Plan|Strategy|Vision)"
-_TITLE = re.compile(rf"{_DOC_KIND}(?:\s*[0-9０-９]{{4}})?(?:\s*[(（][^()（）]{{1,30}}[)）])?$")
+# A title may end with its year, a bracketed note, or a subtitle between dashes (「将来構想 ―ビジョン2030―」).
+_TITLE = re.compile(rf"{_DOC_KIND}(?:\s*[0-9０-９]{{4}})?(?:\s*[(（][^()（）]{{1,30}}[)）]|\s*([―－—〜～~])[^―－—〜～~]{{1,30}}\1)?$")
 _ERA = r"(?:令和|平成|昭和)\s*(?:元|[0-9０-９]{1,2})\s*年"
 _DATE_BODY = rf"(?:{_ERA}|[0-9０-９]{{4}}\s*年)\s*(?:[0-9０-９]{{1,2}}\s*月(?:\s*[0-9０-９]{{1,2}}\s*日)?)?"
 _ACT = r"(?:変更|改定|改訂|改正|策定|制定|決定|認可|承認|届出|提示)"
