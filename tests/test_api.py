@@ -432,31 +432,73 @@ def test_failed_rebuild_undoes_the_upload_and_keeps_serving(admin, monkeypatch):
 
 
 def test_rebuilds_never_run_at_once(admin, monkeypatch):
-    running, most = 0, 0
+    """Two uploads at once, the overlap made certain: the first one's build is held until the
+    second upload is seen waiting for the rebuild lock; the second build begins only after the
+    first has ended. Both builds fail, so the uploads are undone and nothing changes."""
+    service = admin.app.state.service
+    building, go_on = threading.Event(), threading.Event()
+    running, most, builds = 0, 0, 0
     guard = threading.Lock()
 
-    def slow_failing_build(*args, **kwargs):  # fails, so the uploads are undone and nothing changes
-        nonlocal running, most
+    class Watched:
+        """The service's rebuild lock, noting when an upload finds it held and has to wait."""
+
+        def __init__(self, lock) -> None:
+            self.lock, self.waited = lock, threading.Event()
+
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            if self.lock.acquire(blocking=False):
+                return True
+            if blocking:
+                self.waited.set()
+            return self.lock.acquire(blocking, timeout)
+
+        def release(self) -> None:
+            self.lock.release()
+
+        def __enter__(self):
+            self.acquire()
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.release()
+
+    def held_failing_build(*args, **kwargs):
+        nonlocal running, most, builds
         with guard:
-            running += 1
+            running, builds = running + 1, builds + 1
             most = max(most, running)
-        time.sleep(0.3)
-        with guard:
-            running -= 1
+        building.set()
+        try:
+            go_on.wait(60)
+        finally:
+            with guard:
+                running -= 1
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(service_module, "build_index", slow_failing_build)
+    lock = Watched(service._lock)
+    monkeypatch.setattr(service, "_lock", lock)
+    monkeypatch.setattr(service_module, "build_index", held_failing_build)
     statuses: list[int] = []
 
     def upload(name: str) -> None:
         statuses.append(admin.post("/v1/documents", files={"file": (name, NEW_PLAN)}, headers=_key()).status_code)
 
     threads = [threading.Thread(target=upload, args=(f"plan-{n}.md",)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [500, 500] and most == 1
+    try:
+        threads[0].start()
+        assert building.wait(60), "the first upload never started its build"
+        threads[1].start()
+        assert lock.waited.wait(60), "the second upload never waited for the rebuild lock"
+        assert builds == 1 and running == 1  # the second waits while the first builds
+    finally:
+        go_on.set()
+        for t in threads:
+            if t.ident is not None:
+                t.join(60)
+    assert statuses == [500, 500] and builds == 2 and most == 1
+    assert not (admin.app.state.settings.plans_dir / "plan-0.md").exists()
+    assert admin.post("/v1/ask", json={"question": QUESTION}).json()["found"] is True  # the old index still answers
 
 
 def test_safe_name_keeps_files_inside_the_plans_folder():
@@ -743,3 +785,145 @@ def test_no_client_input_gets_a_5xx(client, admin):
         check(loose.request(method, path), f"{method} {path}")
     assert not failures, "\n".join(failures[:20])
     assert admin.get("/v1/documents").json()["count"] == 2  # nothing junk got in
+
+
+# --- the published schema says what is answered (issue 19: the gaps the fuzzer found) -----------
+
+def _declares(client, method: str, path: str, status: int, response) -> None:
+    """The service's own OpenAPI document declares this status for the operation, with the body sent."""
+    from assistant.api.schemas import ErrorOut
+
+    declared = client.get("/openapi.json").json()["paths"][path][method]["responses"]
+    assert str(status) in declared, (method, path, status, sorted(declared))
+    assert declared[str(status)]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+    ErrorOut.model_validate(response.json())  # the body is the declared one
+
+
+def test_malformed_json_is_a_declared_400(client):
+    for path in ("/v1/ask", "/v1/ask/stream", "/v1/chat/completions"):
+        r = client.post(path, content=b'{"question": ', headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "malformed JSON" in _error(r), path
+        _declares(client, "post", path, 400, r)
+    assert client.post("/v1/ask", content=json.dumps({"question": QUESTION}),
+                       headers={"content-type": "application/json"}).json()["found"] is True
+
+
+def test_an_empty_multipart_upload_is_a_declared_400(admin):
+    r = admin.post("/v1/documents", content=b"", headers={**_key(), "content-type": "multipart/form-data"})
+    assert r.status_code == 400 and "boundary" in _error(r)
+    _declares(admin, "post", "/v1/documents", 400, r)
+    r = admin.post("/v1/documents", files={"file": ("penguin-plan.md", NEW_PLAN)}, headers=_key())
+    assert r.status_code == 201 and r.json()["document"]["id"] == "penguin-plan"  # a valid form is still taken
+    assert admin.delete("/v1/documents/penguin-plan", headers=_key()).status_code == 200
+
+
+@pytest.mark.parametrize("top_k", [True, False, "3", 2.5])
+def test_top_k_is_a_whole_number_not_a_boolean_or_a_string(client, top_k):
+    r = client.post("/v1/ask", json={"question": QUESTION, "top_k": top_k})
+    assert r.status_code == 422 and "top_k" in _error(r), r.text
+    kind = {True: "boolean", False: "boolean", "3": "string"}.get(top_k, "fractional")
+    assert kind in _error(r)
+
+
+def test_whole_numbers_and_real_booleans_are_still_taken(client, monkeypatch):
+    searcher = client.app.state.service.engine.searcher
+    seen: list[int | None] = []
+    real = searcher.search
+
+    def spy(question, k=None, documents=None, follow_up=None):
+        seen.append(k)
+        return real(question, k, documents, follow_up)
+
+    monkeypatch.setattr(searcher, "search", spy)
+    for top_k in (3, 3.0):  # 3.0 is an integer to JSON Schema
+        assert client.post("/v1/ask", json={"question": QUESTION, "top_k": top_k}).json()["found"] is True
+    assert seen == [3, 3]
+    question = [{"role": "user", "content": QUESTION}]
+    r = client.post("/v1/chat/completions", json={"messages": question, "stream": "yes"})
+    assert r.status_code == 422 and "stream" in _error(r)
+    r = client.post("/v1/chat/completions", json={"messages": question, "stream": True})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream") and "23億円" in r.text
+
+
+@pytest.mark.parametrize(("path", "body", "where"), [
+    ("/v1/ask", {"question": "留学生\ud800"}, "question"),
+    ("/v1/ask", {"question": QUESTION, "history": [{"role": "assistant", "content": "\udfff"}]}, "history.0.content"),
+    ("/v1/ask", {"question": QUESTION, "documents": ["ynu\ud800"]}, "documents.0"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "\ud800"}]}, "messages.0.content"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text", "text": "a\udc00"}]}]},
+     "messages.0.content.0.text"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": QUESTION}], "user": "\ud800"}, "user"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": QUESTION}], "stream_options": {"\ud800": 1}},
+     "a field name in stream_options"),
+])
+def test_lone_surrogates_are_refused_saying_where(client, path, body, where):
+    r = client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})  # escaped: \ud800
+    assert r.status_code == 422, r.text
+    assert f"{where} holds a lone UTF-16 surrogate" in _error(r) and "function-after" not in _error(r)
+    _declares(client, "post", path, 422, r)
+
+
+def test_a_surrogate_pair_is_text(client):
+    body = json.dumps({"question": "留学生の支援は？🙂"})  # json.dumps escapes 🙂 as the pair \ud83d\ude42
+    assert "\\ud83d\\ude42" in body
+    r = client.post("/v1/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["found"] is True and r.json()["standalone"].endswith("🙂")
+
+
+def test_chat_roles_are_declared_and_a_tool_message_refused_by_them(client):
+    message = client.get("/openapi.json").json()["components"]["schemas"]["ChatMessage"]
+    assert message["properties"]["role"]["enum"] == ["system", "developer", "user", "assistant"]
+    for role in ("tool", "function"):
+        r = client.post("/v1/chat/completions", json={"messages": [{"role": role, "content": "x", "tool_call_id": "1"},
+                                                                   {"role": "user", "content": QUESTION}]})
+        assert r.status_code == 422 and "messages.0.role" in _error(r) and "'assistant'" in _error(r)
+        _declares(client, "post", "/v1/chat/completions", 422, r)
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "developer", "content": "be brief"},
+                                                               {"role": "user", "content": QUESTION}]})
+    assert r.status_code == 200 and "23億円" in r.json()["choices"][0]["message"]["content"]
+
+
+def test_a_405_allows_every_method_of_its_path(client):
+    for method, path, allowed in (("OPTIONS", "/v1/documents", {"GET", "HEAD", "POST"}),
+                                  ("PUT", "/v1/documents", {"GET", "HEAD", "POST"}),
+                                  ("OPTIONS", "/v1/documents/ynu-midterm-2004", {"DELETE"}),
+                                  ("POST", "/v1/documents/ynu-midterm-2004/outline", {"GET", "HEAD"}),
+                                  ("GET", "/v1/ask", {"POST"})):
+        r = client.request(method, path)
+        assert r.status_code == 405, (method, path)
+        assert set(r.headers["allow"].split(", ")) == allowed, (method, path, r.headers["allow"])
+    assert client.get("/v1/documents").json()["count"] == 2  # and what it allows is served
+    assert client.post("/v1/documents", files={"file": ("x.md", NEW_PLAN)}).status_code == 403  # (uploads are off here)
+
+
+def test_every_error_the_document_declares_has_the_body_sent(client):
+    from assistant.api.schemas import ErrorOut
+
+    document = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]  # FastAPI's own 422, not what is sent
+    errors = {(method, path, status): response for path, operations in document["paths"].items()
+              for method, operation in operations.items() for status, response in operation["responses"].items()
+              if int(status) >= 400 and path != "/readyz"}  # /readyz answers its 503 as a Readiness
+    assert len(errors) > 20 and {response["content"]["application/json"]["schema"]["$ref"]
+                                 for response in errors.values()} == {"#/components/schemas/ErrorOut"}
+    r = client.get("/v1/sections/no-such:1")
+    assert r.status_code == 404 and ErrorOut.model_validate(r.json()).detail == _error(r)
+    assert ("get", "/v1/sections/{section_id}", "404") in errors
+
+
+def test_the_question_limit_published_is_the_one_configured(settings):
+    limited = settings.model_copy(update={"max_question_chars": 50})
+    with TestClient(create_app(limited)) as c:
+        schemas = c.get("/openapi.json").json()["components"]["schemas"]
+        assert schemas["AskRequest"]["properties"]["question"]["maxLength"] == 50
+        for name in ("Turn", "ChatMessage"):  # a user's turn is a question too; an assistant's may quote more
+            assert schemas[name]["then"] == {"properties": {"content": {"maxLength": 50}}}
+            assert schemas[name]["if"]["properties"]["role"] == {"const": "user"}
+        padded = QUESTION + " " * (50 - len(QUESTION))  # counted as sent, as maxLength counts
+        assert c.post("/v1/ask", json={"question": padded}).json()["found"] is True
+        r = c.post("/v1/ask", json={"question": padded + " "})
+        assert r.status_code == 422 and "the limit is 50" in _error(r)
+        r = c.post("/v1/ask", json={"question": QUESTION, "history": [{"role": "user", "content": "x" * 51}]})
+        assert r.status_code == 422 and "history[0]" in _error(r)
+        assert c.post("/v1/ask", json={"question": QUESTION,
+                                       "history": [{"role": "assistant", "content": "x" * 51}]}).status_code == 200

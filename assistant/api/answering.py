@@ -29,14 +29,14 @@ def make_request(settings: Settings, engine: Engine, question: str, history: lis
                  language: str = "auto", documents: list[str] | None = None, top_k: int | None = None) -> Request:
     """The chain's request, checked where the chain cannot be asked to: lengths before any
     analysis (the morphological analyzer refuses very long input), documents against the index."""
-    limit = settings.max_question_chars
-    if len(question.strip()) > limit:
-        _invalid(f"the question is {len(question.strip())} characters long; the limit is {limit}")
+    limit = settings.max_question_chars  # counted as sent, as the published schema's maxLength counts
+    if len(question) > limit:
+        _invalid(f"the question is {len(question)} characters long; the limit is {limit}")
     if not question.strip():
         _invalid("the question is empty")
     for n, (role, content) in enumerate(history):
-        if role == "user" and len(content.strip()) > limit:
-            _invalid(f"history[{n}]: the question is {len(content.strip())} characters long; the limit is {limit}")
+        if role == "user" and len(content) > limit:
+            _invalid(f"history[{n}]: the question is {len(content)} characters long; the limit is {limit}")
     unknown = sorted(set(documents or ()) - set(engine.searcher.documents))
     if unknown:
         _invalid(f"unknown document(s): {', '.join(unknown)} (known: {', '.join(engine.searcher.documents)})")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from assistant.api import docs, errors
+from assistant.api import docs, errors, schemas
 from assistant.api.metrics import Metrics
 from assistant.api.middleware import RequestContext
 from assistant.api.routers import ask, chat, documents, health
@@ -55,6 +56,15 @@ def create_app(settings: Settings | None = None, mount_ui: bool = False) -> Fast
     for module in (ask, documents, chat, health):
         app.include_router(module.router)
     home = "/ui/" if mount_ui else "/docs"
+
+    def openapi() -> dict[str, Any]:
+        """The published schema, with the limits these settings set (a longer question is a 422),
+        and every error body as the one sent."""
+        if app.openapi_schema is None:
+            schemas.state_limits(errors.own_validation_errors(FastAPI.openapi(app)), settings.max_question_chars)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     def root(request: Request) -> RedirectResponse:

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from assistant.api import answering, schemas
+from assistant.api import answering, errors, schemas
 from assistant.api.deps import EngineDep, MetricsDep, SettingsDep
 from assistant.api.logs import log
 
 router = APIRouter(prefix="/v1", tags=["ask"])
 
-_ERRORS = {422: {"description": "Bad question, history or document id"}, 503: {"description": "The index is not built"}}
+_ERRORS = errors.declared({**errors.BODY_ERRORS, 422: "Bad question, history or document id, or a field of the "
+                          "wrong type; text with a lone UTF-16 surrogate", 503: "The index is not built"})
 
 
 def _request(body: schemas.AskRequest, settings, engine):

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
-from assistant.api import answering, schemas, sources
+from assistant.api import answering, errors, schemas, sources
 from assistant.api.deps import EngineDep, MetricsDep, SettingsDep
 from assistant.api.errors import OpenAIError
 from assistant.api.logs import log
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL = "plan-assistant"
 # When this answerer was first served: OpenAI's `created` is the model's, not the request's.
 MODEL_CREATED = 1733529600  # 2024-12-07
-_NO_MODEL = {404: {"description": "No such model (`model_not_found`)"}}
+_NO_MODEL = errors.declared({404: "No such model (`model_not_found`)"})
 
 
 def _card() -> dict[str, Any]:
@@ -52,8 +52,12 @@ def model(model_id: str) -> dict[str, Any]:
     return _card()
 
 
-@router.post("/chat/completions", responses={**_NO_MODEL, 422: {"description": "No user question, or a bad one"},
-                                             503: {"description": "The index is not built"}})
+@router.post("/chat/completions", responses={
+    200: {"content": {"text/event-stream": {}}, "description": "A `chat.completion`; with `stream: true`, "
+          "`chat.completion.chunk` events ending in `data: [DONE]`"},
+    **_NO_MODEL, **errors.declared({**errors.BODY_ERRORS, 422: "The last message is not a user's question, or the "
+                                    "question is blank or too long; a field of the wrong type; a lone UTF-16 surrogate",
+                                    503: "The index is not built"})})
 def chat_completions(body: schemas.ChatCompletionRequest, settings: SettingsDep, engine: EngineDep,
                      metrics: MetricsDep) -> Any:
     """`chat.completion`, or with `stream: true` `chat.completion.chunk` events ending in `data: [DONE]`."""

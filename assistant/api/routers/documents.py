@@ -6,13 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 
-from assistant.api import schemas
+from assistant.api import errors, schemas
 from assistant.api.deps import AdminDep, ServiceDep
+from assistant.api.service import _MAX_ALIAS as MAX_ALIAS  # plan_about's limit, stated in the schema
 from assistant.api.service import PlanError, Service, plan_about
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
-_ADMIN_ERRORS = {401: {"description": "Wrong or missing X-API-Key"}, 403: {"description": "Uploads are disabled"}}
+_ADMIN_ERRORS = {401: "Wrong or missing X-API-Key", 403: "Uploads are disabled"}
+# What a title or an alias may hold: one line, no control characters (checked by plan_about).
+_ONE_LINE = "^[^\x00-\x1f\x7f-\x9f]*$"
+_ALIAS = {"type": "string", "pattern": _ONE_LINE, "maxLength": MAX_ALIAS}
 
 
 def _indexed(service: Service) -> set[str]:
@@ -28,7 +32,7 @@ def list_documents(service: ServiceDep) -> schemas.DocumentList:
 
 
 @router.get("/documents/{document_id}/outline", response_model=schemas.Outline,
-            responses={404: {"description": "Unknown document"}})
+            responses=errors.declared({404: "Unknown document"}))
 def outline(document_id: str, service: ServiceDep) -> schemas.Outline:
     """The plan's own section tree, nested."""
     try:
@@ -38,7 +42,7 @@ def outline(document_id: str, service: ServiceDep) -> schemas.Outline:
 
 
 @router.get("/sections/{section_id}", response_model=schemas.SectionOut,
-            responses={404: {"description": "Unknown section"}})
+            responses=errors.declared({404: "Unknown section"}))
 def section(section_id: str, service: ServiceDep) -> schemas.SectionOut:
     """One section (id as in citations, e.g. `ynu-midterm-2004:7.1`): its label, path, text and lines."""
     try:
@@ -50,14 +54,17 @@ def section(section_id: str, service: ServiceDep) -> schemas.SectionOut:
 
 @router.post("/documents", response_model=schemas.UploadOut, status_code=status.HTTP_201_CREATED,
              dependencies=[AdminDep],
-             responses={**_ADMIN_ERRORS, 409: {"description": "The document exists"},
-                        413: {"description": "Too large"}, 415: {"description": "Unsupported file type"},
-                        422: {"description": "The file cannot be read"}})
+             responses=errors.declared({**errors.BODY_ERRORS, **_ADMIN_ERRORS, 409: "The document exists",
+                                        413: "Too large", 415: "Unsupported file type",
+                                        422: "No file, or one that cannot be read; a title or alias of more than one line"}))
 def upload(file: Annotated[UploadFile, File(description="A plan: .txt, .md, .pdf, .docx or .html")],
            service: ServiceDep,
-           title: Annotated[str, Form(max_length=200, description="Its title, if the text does not give it")] = "",
-           title_en: Annotated[str, Form(max_length=200, description="Its English title")] = "",
-           aliases: Annotated[list[str], Form(max_length=20, description="Names users call its institution (YNU, 横国)")] = [],  # noqa: B006 - FastAPI copies defaults
+           title: Annotated[str, Form(max_length=200, description="Its title, if the text does not give it",
+                                      json_schema_extra={"pattern": _ONE_LINE})] = "",
+           title_en: Annotated[str, Form(max_length=200, description="Its English title",
+                                         json_schema_extra={"pattern": _ONE_LINE})] = "",
+           aliases: Annotated[list[str], Form(max_length=20, description="Names users call its institution (YNU, 横国)",
+                                              json_schema_extra={"items": _ALIAS})] = [],  # noqa: B006 - FastAPI copies defaults
            ) -> schemas.UploadOut:
     """Add a plan and rebuild the index (a few seconds; one rebuild at a time). The document id
     comes from the catalog, or else from the file name; its title, institution and names come
@@ -76,8 +83,7 @@ def upload(file: Annotated[UploadFile, File(description="A plan: .txt, .md, .pdf
 
 
 @router.delete("/documents/{document_id}", response_model=schemas.DeleteOut, dependencies=[AdminDep],
-               responses={**_ADMIN_ERRORS, 404: {"description": "Unknown document"},
-                          409: {"description": "The only document"}})
+               responses=errors.declared({**_ADMIN_ERRORS, 404: "Unknown document", 409: "The only document"}))
 def delete(document_id: str, service: ServiceDep) -> schemas.DeleteOut:
     """Remove a plan's file and rebuild the index without it."""
     try:
