@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python -m eval.bench
 	$(BIN)/python -m eval.bench_api
 	$(BIN)/python -m eval.bench_rebuilds
+	$(BIN)/python -m eval.bench_soak
 	$(BIN)/python -m eval.bench_naive
 	$(BIN)/python -m eval.bench_scale
 

@@ -8,6 +8,10 @@ a collection named after the key); `manifest.json` is written last, and only the
 `CURRENT` file switch to it, by an atomic rename. An interrupted build leaves no manifest,
 so the index being served stays as it was. Builds into one data folder take turns (a file
 lock), so that one never prunes another's folder while it is being written.
+
+A caller may watch a build's stages (`on_stage`, called with each name in STAGES once it is
+on disk): the fault tests pause a build there, kill it or fail it, and check that the index
+being served never changes until the switch.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +44,11 @@ MANIFEST = "manifest.json"
 LOCK = "build.lock"
 KEEP_BUILDS = 2
 PARALLEL_CHUNKS = 5_000  # from this many chunks, the keyword index is built in a second process
+# What a build has written when `on_stage` is called: chunks.jsonl and documents.json; the
+# keyword index; the Chroma collection; manifest.json (the CURRENT switch comes next). A large
+# corpus writes its keyword index beside the collection, so "keyword" comes after "chroma" there.
+STAGES = ("chunks", "keyword", "chroma", "manifest")
+OnStage = Callable[[str], None]
 
 
 class IndexNotReady(Exception):
@@ -89,15 +98,18 @@ def collection_name(build: str) -> str:
     return f"plan-assistant-{build}"
 
 
-def build_index(settings: Settings, force: bool = False, progress: bool = True) -> tuple[Manifest, bool]:
-    """Build (or find up to date) the index; return its manifest and whether it was built now."""
+def build_index(settings: Settings, force: bool = False, progress: bool = True,
+                on_stage: OnStage | None = None) -> tuple[Manifest, bool]:
+    """Build (or find up to date) the index; return its manifest and whether it was built now.
+    `on_stage(name)` is called as each of the STAGES of a new build is written; what it raises
+    fails the build there."""
     key = build_key(settings)
     if not force and (manifest := _up_to_date(settings.data_dir, key)):
         return manifest, False  # no lock taken: a read-only data folder can still be served
     with _one_at_a_time(settings.data_dir):
         if not force and (manifest := _up_to_date(settings.data_dir, key)):
             return manifest, False  # another process built it while this one waited
-        return _build(settings, key, progress), True
+        return _build(settings, key, progress, on_stage or _unwatched), True
 
 
 def _up_to_date(data_dir: Path, key: str) -> Manifest | None:
@@ -120,7 +132,11 @@ def _one_at_a_time(data_dir: Path) -> Iterator[None]:
         yield
 
 
-def _build(settings: Settings, key: str, progress: bool) -> Manifest:
+def _unwatched(stage: str) -> None:
+    """The `on_stage` of a build nobody watches."""
+
+
+def _build(settings: Settings, key: str, progress: bool, on_stage: OnStage) -> Manifest:
     started = time.perf_counter()
     # A folder of its own for every attempt: an interrupted one is never reused (Chroma keeps
     # its files open in-process), only pruned.
@@ -128,12 +144,14 @@ def _build(settings: Settings, key: str, progress: bool) -> Manifest:
     folder.mkdir(parents=True)
     corpus = build_corpus(settings.plans_dir, settings.chunk_max_tokens)
     _write_corpus(folder, corpus)
-    with _keyword_index(folder / "keyword", [c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks]):
+    on_stage("chunks")
+    with _keyword_index(folder / "keyword", [c.id for c in corpus.chunks], [c.index_text for c in corpus.chunks], on_stage):
         ef = embedding_function(settings.embedding_base_url, settings.embedding_model, settings.embedding_dimensions)
         batches = range(0, len(corpus.chunks), store.BATCH)
         bar = tqdm(batches, desc="embedding", unit="batch", disable=not progress)
         with store.client(folder / "chroma", settings.chroma_host, settings.chroma_port) as api:
             store.write_collection(api, collection_name(folder.name), ef, corpus.chunks, bar)
+        on_stage("chroma")
     manifest = Manifest(
         key=key,
         created=time.time(),
@@ -143,19 +161,21 @@ def _build(settings: Settings, key: str, progress: bool) -> Manifest:
         seconds=round(time.perf_counter() - started, 3),
     )
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    on_stage("manifest")
     _switch(settings.data_dir, folder.name)
     _prune(settings, folder.name)
     return manifest
 
 
 @contextmanager
-def _keyword_index(folder: Path, ids: list[str], texts: list[str]) -> Iterator[None]:
+def _keyword_index(folder: Path, ids: list[str], texts: list[str], on_stage: OnStage) -> Iterator[None]:
     """Write the keyword index while the body runs (the vectors are written meanwhile). Both
     are CPU-bound Python holding the GIL (Chroma's writes too), so a large corpus's keyword
     index is built in a process of its own, on the other core; a small one's in a fraction of
     the second that process would take to start."""
     if len(ids) < PARALLEL_CHUNKS:
         _save_keyword_index(folder, ids, texts)
+        on_stage("keyword")
         yield
         return
     process = multiprocessing.get_context("spawn").Process(target=_save_keyword_index, args=(folder, ids, texts),
@@ -166,6 +186,7 @@ def _keyword_index(folder: Path, ids: list[str], texts: list[str]) -> Iterator[N
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"building the keyword index failed (exit code {process.exitcode})")
+        on_stage("keyword")
     finally:
         if process.is_alive():
             process.kill()
