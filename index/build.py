@@ -42,7 +42,6 @@ PACKAGE = Path(__file__).parent
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 LOCK = "build.lock"
-KEEP_BUILDS = 2
 PARALLEL_CHUNKS = 5_000  # from this many chunks, the keyword index is built in a second process
 # What a build has written when `on_stage` is called: chunks.jsonl and documents.json; the
 # keyword index; the Chroma collection; manifest.json (the CURRENT switch comes next). A large
@@ -162,8 +161,9 @@ def _build(settings: Settings, key: str, progress: bool, on_stage: OnStage) -> M
     )
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     on_stage("manifest")
+    replaced = current_build(settings.data_dir)
     _switch(settings.data_dir, folder.name)
-    _prune(settings, folder.name)
+    _prune(settings, folder.name, replaced)
     return manifest
 
 
@@ -215,11 +215,12 @@ def _switch(data_dir: Path, build: str) -> None:
     os.replace(tmp, data_dir / CURRENT)
 
 
-def _prune(settings: Settings, live: str) -> None:
-    """Keep the live build and the one before it; drop older and unfinished ones."""
-    builds = sorted((p for p in (settings.data_dir / "builds").iterdir() if p.is_dir()), key=lambda p: p.name.rsplit("-", 1)[-1])
-    finished = [p for p in builds if (p / MANIFEST).exists() and p.name != live]
-    keep = {live, *(p.name for p in finished[-(KEEP_BUILDS - 1) :])}
+def _prune(settings: Settings, live: str, replaced: str | None) -> None:
+    """Keep the live build and the one it replaced (still served by requests that began before
+    the switch); drop every other folder, unfinished or not: a build killed after its manifest
+    and before its switch was never served, and must not outlive the build that was."""
+    builds = [p for p in (settings.data_dir / "builds").iterdir() if p.is_dir()]
+    keep = {live, replaced}
     old = [p for p in builds if p.name not in keep]
     for path in old:
         if settings.chroma_host:

@@ -279,7 +279,9 @@ def test_a_build_killed_at_any_stage_loses_nothing(tmp_path: Path, stage: str):
     manifest, built = build_index(settings, progress=False)
     assert built and manifest.key != served.key and current_build(data) not in (live, killed.name)
     assert all((folder / MANIFEST).exists() for folder in (data / "builds").iterdir())  # nothing half-written
-    assert stage == "manifest" or not killed.exists()  # pruned: unfinished (after its manifest it is complete)
+    # kept: the new build and the one it replaced, which requests begun before the switch may still use;
+    # the killed build is gone, finished or not: it was never served
+    assert sorted(p.name for p in (data / "builds").iterdir()) == sorted((live, current_build(data))) and not killed.exists()
     assert not list(data.glob(f"{CURRENT}.*.tmp"))
     with Searcher(settings) as searcher:
         assert searcher.key == manifest.key and searcher.search(UNIQUE_QUESTION)[1][0].document_id == NEW_DOCUMENT
