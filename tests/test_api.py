@@ -127,7 +127,8 @@ def test_ask_language_history_and_documents(client):
     assert only["citations"] and {c["document_id"] for c in only["citations"]} == {"tohoku-intl-strategy"}
 
 
-def test_top_k_reaches_retrieval(client, monkeypatch):
+def _top_ks_searched(client, monkeypatch) -> list[int | None]:
+    """The `k` of every search the service runs from now on (the live searcher, spied on)."""
     searcher = client.app.state.service.engine.searcher
     seen: list[int | None] = []
     real = searcher.search
@@ -137,6 +138,11 @@ def test_top_k_reaches_retrieval(client, monkeypatch):
         return real(question, k, documents, follow_up)
 
     monkeypatch.setattr(searcher, "search", spy)
+    return seen
+
+
+def test_top_k_reaches_retrieval(client, monkeypatch):
+    seen = _top_ks_searched(client, monkeypatch)
     assert client.post("/v1/ask", json={"question": QUESTION, "top_k": 2}).status_code == 200
     assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200
     assert seen == [2, None]
@@ -826,15 +832,7 @@ def test_top_k_is_a_whole_number_not_a_boolean_or_a_string(client, top_k):
 
 
 def test_whole_numbers_and_real_booleans_are_still_taken(client, monkeypatch):
-    searcher = client.app.state.service.engine.searcher
-    seen: list[int | None] = []
-    real = searcher.search
-
-    def spy(question, k=None, documents=None, follow_up=None):
-        seen.append(k)
-        return real(question, k, documents, follow_up)
-
-    monkeypatch.setattr(searcher, "search", spy)
+    seen = _top_ks_searched(client, monkeypatch)
     for top_k in (3, 3.0):  # 3.0 is an integer to JSON Schema
         assert client.post("/v1/ask", json={"question": QUESTION, "top_k": top_k}).json()["found"] is True
     assert seen == [3, 3]
