@@ -1,4 +1,4 @@
-"""What a question asks for: a value, an amount, a time, a person, a total.
+"""What a question asks for: a value, an amount, a time, a person, a place, a total, the parts of a plan.
 
 A question about a number, a time or a person is answered by a sentence that gives one, or not at
 all: 「年間の授業料はいくら？」 is not answered by a sentence about fees. The words that ask are
@@ -31,7 +31,8 @@ def _kind(name: str) -> re.Pattern[str]:
     return re.compile("|".join(ja + en), re.IGNORECASE)
 
 
-_VALUE, _AMOUNT, _COUNT, _TIME, _TOTAL = (_kind(k) for k in ("value", "amount", "count", "time", "total"))
+_VALUE, _AMOUNT, _COUNT, _TIME, _PLACE, _TOTAL, _OUTLINE, _OUTLINE_WORDS = (
+    _kind(k) for k in ("value", "amount", "count", "time", "place", "total", "outline", "outline_words"))
 # 「家賃は？」「倍率ってどのくらい？」: a noun, asked about bare or by how much (「…って何？」 asks what it is).
 _NOUN_ASKED = re.compile(r"([一-龥々ァ-ヶー]+)(?:は|って)?\s*(?:どのくらい|どれくらい|どの程度|[?？]|$)")
 # "What is the rent for …?", "What minimum score do … need?": a value noun is what is asked for
@@ -59,7 +60,14 @@ class Asked:
     amount: bool = False  # of the values, money, a share or an area rather than a count
     time: bool = False
     person: bool = False
+    place: bool = False  # where, or which named places or institutions
     total: bool = False
+    outline: bool = False  # a plan's or a section's parts, or how many
+
+
+def without_outline_words(text: str) -> str:
+    """`text` without the words that ask for a plan's parts: what is left names the section."""
+    return _OUTLINE_WORDS.sub(" ", text)
 
 
 def asks_total(text: str) -> bool:
@@ -73,7 +81,8 @@ def asking(text: str) -> Asked:
                  or any(_names_value(m.group(1)) for m in _NOUN_ASKED.finditer(text)))
     return Asked(value=value, amount=value and bool(_AMOUNT.search(text)) and not _COUNT.search(text),
                  time=not value and bool(_TIME.search(text)), person=bool(_PERSON.search(text)),
-                 total=asks_total(text))
+                 place=not value and bool(_PLACE.search(text)),
+                 total=asks_total(text), outline=bool(_OUTLINE.search(text)))
 
 
 def _names_value(noun: str) -> bool:

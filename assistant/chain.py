@@ -24,8 +24,9 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant import llm
 from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
-from assistant.conversation import Turn, standalone
+from assistant.conversation import Turn, pointed_at, standalone
 from assistant.offline import FOUND_COVERAGE, answer_offline
+from assistant.outline import answer_listing, listing
 from assistant.question import Query
 from assistant.retrieve import Hit, Searcher
 
@@ -79,6 +80,8 @@ class AnswerChain:
         request: Request = inputs["request"]
         if not request.history:
             return request.question
+        if (item := pointed_at(request.question, list(request.history))) is not None:
+            return item  # 「2つ目は？」: the item of the list just given, model or not
         if self.chat is not None:
             try:
                 return llm.condense(self.chat, self.searcher.settings, _pairs(request.history), request.question)
@@ -97,6 +100,14 @@ class AnswerChain:
         request: Request = inputs["request"]
         query, hits = inputs["retrieved"]
         searcher = self.searcher
+        language = request.language or query.language
+        found = listing(query, hits, searcher.document_texts, searcher.lexicon, request.question)
+        if found is not None and language in ("ja", "en"):  # the outline answers it, model or not
+            answer = answer_listing(found, query, request.question, language, searcher.lexicon.glossary)
+            yield {"type": "delta", "text": answer.text}
+            verify(answer.citations, searcher.document_texts)
+            yield {"type": "answer", "answer": answer}
+            return
         offline = answer_offline(query, hits, searcher.document_texts, searcher.lexicon,
                                  question=request.question, language=request.language)
         if not offline.found and query.named and not request.documents:
@@ -160,6 +171,12 @@ class AnswerChain:
         notes = [f"removed marker(s) naming no source: {', '.join(f'[{m}]' for m in removed)}"] if removed else []
         notes += _summary("removed, quoting what its source does not say", misquoted)
         notes += _summary("unsupported", [s for s in unsupported if s not in misquoted])
+        if not used and offline.found:  # the plans answer it, and the model cited none of them (a base model echoing its prompt)
+            note = ("The language model's answer cited no passage; this is the offline answer." if language == "en"
+                    else "言語モデルの回答がどの箇所も引用していなかったため、オフラインの回答を示します。")
+            offline.notes.extend([note, *notes])
+            yield {"type": "delta", "text": f"\n\n{note}\n\n{offline.text}"}
+            return offline
         model = getattr(self.chat, "model_name", None) or type(self.chat).__name__
         return Answer(request.question, query.text, language, bool(used), text,
                       [c for c in candidates if c.marker in used],

@@ -25,7 +25,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,8 @@ def _write_corpus(folder: Path, corpus: Corpus) -> None:
             f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
     documents = [
         {"id": d.id, "title": d.title, "title_en": d.title_en, "text": d.text,
-         "sections": {s.id: [s.span.start, s.end] for s in d.sections}, "names": d.meta.get("names", [])}
+         "sections": {s.id: [s.span.start, s.end] for s in d.sections}, "names": d.meta.get("names", []),
+         "outline": [[s.id, s.label, s.number, s.title, s.parent_id, s.numbered] for s in d.sections]}
         for d in corpus.documents
     ]
     (folder / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
@@ -255,9 +256,23 @@ def read_chunks(folder: Path) -> list[Chunk]:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A section as the outline shows it: what a question about the plan's structure is
+    answered from (「主な柱は？」 lists the top-level sections' headings)."""
+
+    id: str
+    label: str
+    number: str
+    title: str
+    parent: str | None
+    numbered: bool
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DocumentText:
-    """A plan's text as indexed, and where each of its sections (with descendants) stands in it:
-    what a citation is checked against."""
+    """A plan's text as indexed, where each of its sections (with descendants) stands in it
+    (what a citation is checked against), and its outline."""
 
     id: str
     title: str
@@ -265,13 +280,37 @@ class DocumentText:
     text: str
     sections: dict[str, tuple[int, int]]
     names: tuple[str, ...] = ()  # what a question may call the plan's institution (catalog)
+    outline: dict[str, Heading] = field(default_factory=dict)  # in document order
+
+    @property
+    def top(self) -> tuple[str, ...]:
+        """The top-level sections, in order."""
+        return tuple(h.id for h in self.outline.values() if h.parent is None)
+
+    def path(self, section_id: str) -> tuple[str, ...]:
+        """The titles from the top-level section down to `section_id`."""
+        titles: list[str] = []
+        at: str | None = section_id
+        while at is not None:
+            titles.append(self.outline[at].title)
+            at = self.outline[at].parent
+        return tuple(reversed(titles))
+
+
+def _outline(rows: list[list[Any]]) -> dict[str, Heading]:
+    children: dict[str, list[str]] = {}
+    for section_id, _, _, _, parent, _ in rows:
+        if parent is not None:
+            children.setdefault(parent, []).append(section_id)
+    return {r[0]: Heading(*r, children=tuple(children.get(r[0], ()))) for r in rows}
 
 
 def read_documents(folder: Path) -> dict[str, DocumentText]:
     try:
         rows = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         return {r["id"]: DocumentText(r["id"], r["title"], r["title_en"], r["text"],
-                                {k: (a, b) for k, (a, b) in r["sections"].items()}, tuple(r.get("names", ())))
+                                {k: (a, b) for k, (a, b) in r["sections"].items()}, tuple(r.get("names", ())),
+                                _outline(r["outline"]))
                 for r in rows}
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexNotReady(f"plan texts of build {folder.name} are damaged ({exc}): rebuild with `plan-assistant index build --force`") from exc
