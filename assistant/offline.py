@@ -20,9 +20,10 @@ from assistant.asking import COUNTERS, asking, asks_total
 from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, passage_words
 from assistant.conversation import asks_again
+from assistant.english import in_english, section_in_english, title_gloss
 from assistant.question import Query
 from assistant.retrieve import Hit
-from index.analyze import names_a_person, terms
+from index.analyze import names_a_person, proper_nouns, terms
 from index.build import DocumentText
 from index.glossary import Glossary
 from index.tables import TOTALS
@@ -58,6 +59,7 @@ _QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A time, as a question about one wants it given.
 _DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|[0-9０-９]+\s*月")
+_COUNTRIES = re.compile(r"国|countr", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
 MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
 MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
@@ -110,7 +112,7 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     # A follow-up asks what its own words ask, or the earlier question again when it only names another thing.
     asked_text = query.text if asks_again(own_words) else own_words
     asked_for = asking(asked_text)
-    numeric, person = asked_for.value, asked_for.person
+    numeric, person, place = asked_for.value, asked_for.person, asked_for.place
     value = (_AMOUNT if asked_for.amount else _NUMBER) if numeric else _DATE if asked_for.time else None  # what the answer gives
     if threshold is None:
         threshold = FOUND_COVERAGE.get(query.language, 1.0)
@@ -120,9 +122,12 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     named = query.named if any(s.hit.document_id in query.named and s.coverage >= threshold for s in sentences) else set()
     sentences.sort(key=lambda s: (bool(named) and s.hit.document_id not in named, -s.coverage,
                                   bool(s.rows) and not numeric, -s.said, s.rank, s.start))
-    # A question about a number, a time or a person is answered by the best sentence that gives one, or not at all.
+    # A question about a number, a time, a person or a place is answered by the best sentence that gives
+    # one, or not at all (a place other than those the question and the plan's title name).
+    known = proper_nouns(f"{query.text} {' '.join(d.title for d in documents.values())}") if place else frozenset()
+    countries = bool(_COUNTRIES.search(query.text))  # 日本 answers "which countries", not "which cities"
     best = next((s for s in sentences if (not value or _gives(s.text, value, wanted) or numeric and s.matched_rows)
-                 and (not person or names_a_person(s.text))), None)
+                 and (not person or names_a_person(s.text)) and (not place or _names_another(s.text, countries, known))), None)
     asked = question or query.text
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
@@ -138,8 +143,16 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     chosen = _choose(sentences)
     citations = [cite(n, s.hit, s.start, s.end, s.text, s.line_start, s.line_end, s.rows)
                  for n, s in enumerate(chosen, start=1)]
-    text = _compose(query, wanted, language, value, best, chosen, citations, lexicon.glossary)
+    document = documents[best.hit.document_id]
+    text = _compose(query, wanted, language, value, best, chosen, citations, lexicon.glossary, document.title_en or document.title)
     return Answer(asked, query.text, language, True, text, citations, evidence=round(best.coverage, 3))
+
+
+def _names_another(text: str, countries: bool, known: frozenset[str]) -> bool:
+    """Whether `text` names a place or an institution besides the `known` ones (those the question
+    and the plans' titles name): not part of one (横浜国立大学 in 国立大学法人横浜国立大学) nor holding
+    one (東北大学海外ネットワーク)."""
+    return any(not any(name in k or k in name for k in known) for name in proper_nouns(text, countries))
 
 
 def _sentences(hit: Hit, rank: int, text: str) -> list[_Sentence]:
@@ -235,18 +248,20 @@ def _matched_rows(rows: tuple[str, ...], wanted: set[str], own: set[str] = froze
     return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if any(best) else ()
 
 
-def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
+def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker: int, wanted: Wanted,
+          where: str, glossary: Glossary) -> str | None:
     """For a question about a number or a time (`value`), the value first: 「短期借入金の限度額は
     23億円です [1]」; from a sentence, the value said of what the question asks, with the words it
-    is said in."""
+    is said in. In English, `where` it was found and the value in English, the plan's words as evidence."""
     if value is None:
-        return _gist(language, best, marker, wanted)
+        return _gist(language, best, marker, wanted, where)
     if best.rows:
         if not best.matched_rows or value is _DATE:  # a table's rows give amounts, not times
             return None
         if language == "en":
-            listed = "; ".join(r + _in_english(r.rsplit(":", 1)[-1].strip()) for r in best.matched_rows)
-            return f"The table ({best.caption}) gives {listed} [{marker}]."
+            listed = "; ".join(r + (f" ({_in_english(v)})" if re.search(r"\d", v := r.rsplit(":", 1)[-1]) else "")
+                               for r in best.matched_rows)
+            return f"{where[0].upper()}{where[1:]} gives, in its table {_in_english(best.caption)}: {listed} [{marker}]."
         return f"{best.caption}の表では {'; '.join(best.matched_rows)} です [{marker}]。"
     text = best.text
     # Each number with its clause; the one whose clause holds most of the question is the answer
@@ -258,19 +273,23 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     line_start = text.rfind("\n", 0, start) + 1
     subject = text[line_start:start].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
     subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
-    yen = _in_english(amount) if language == "en" else ""
     line_end = text.find("\n", end)
     rest = text[end : line_end if line_end >= 0 else len(text)].strip()
     if len(rest) <= MAX_REST_CHARS and 0 < len(subject) <= MAX_SUBJECT_CHARS and not _CLAUSE_BREAK.search(subject):
         # a line that names its value: 「1短期借入金の限度額 23億円」, 「α(アルファ) :効率化係数。△1%とする。」
-        return f"The plan gives {subject}: {amount}{yen} [{marker}]." if language == "en" else f"{subject}は{amount}です [{marker}]。"
+        if language == "en":
+            if subject in where:  # the section's title names the value: 「Ⅶ-1 短期借入金の限度額」
+                return f"{where[0].upper()}{where[1:]} gives {_in_english(amount)} ({amount}) [{marker}]."
+            gloss = title_gloss(subject, glossary)
+            return f"In {where}, {subject}{f' ({gloss})' if gloss else ''} is {_in_english(amount)} ({amount}) [{marker}]."
+        return f"{subject}は{amount}です [{marker}]。"
     # else the value in the plan's words, not a sentence made of them; an item's number (「4. 」) dropped
     marker_end = _LEADING_MARKER.match(clause).end()
     quoted = f"「{_flat(clause[marker_end if marker_end <= clause.find(text[start:end].strip()) else 0:])}」"
-    return f"The plan gives {amount}{yen}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
+    return f"In {where}, the plan gives {_in_english(amount)}: {quoted} [{marker}]." if language == "en" else f"{amount}：{quoted} [{marker}]。"
 
 
-def _gist(language: str, best: _Sentence, marker: int, wanted: Wanted) -> str | None:
+def _gist(language: str, best: _Sentence, marker: int, wanted: Wanted, where: str) -> str | None:
     """For any other question, the words of the best sentence that hold most of it, first: the
     sentence when it is short, else its clauses around the one holding most of the question."""
     if best.rows:
@@ -289,7 +308,8 @@ def _gist(language: str, best: _Sentence, marker: int, wanted: Wanted) -> str | 
                 break
         start, end = clauses[first][0], clauses[last][1]
         text = "…" * (start > 0) + text[start:end].rstrip("、,，") + "…" * (end < len(text))
-    return (f"The plan says: 「{text}」 [{marker}]" if language == "en" else f"計画では「{text}」とされています [{marker}]。")
+    return (f"{where[0].upper()}{where[1:]} says: 「{text}」 [{marker}]" if language == "en"
+            else f"計画では「{text}」とされています [{marker}]。")
 
 
 def _gist_text(best: _Sentence) -> str:
@@ -351,19 +371,16 @@ def _clause(text: str, start: int, end: int) -> str:
 
 
 def _in_english(value: str) -> str:
-    """億円 and 百万円 read as yen for an English reader: 23億円 → (2.3 billion yen)."""
-    digits = re.sub(r"[,，\s]", "", value)
-    m = re.match(r"([0-9.]+)(億円|百万円)$", digits)
-    if not m:
-        return ""
-    amount = float(m.group(1)) * (1e8 if m.group(2) == "億円" else 1e6)
-    return f" ({amount / 1e9:g} billion yen)" if amount >= 1e9 else f" ({amount / 1e6:g} million yen)"
+    """A value as an English reader reads it: 23億円 → ¥2.3 billion, 平成21年度 → FY2009."""
+    return in_english(value.strip())
 
 
 def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str] | None, best: _Sentence, chosen: list[_Sentence],
-             citations: list[Citation], glossary: Glossary) -> str:
+             citations: list[Citation], glossary: Glossary, plan: str) -> str:
     english = language == "en"
-    lead = _lead(language, value, best, citations[chosen.index(best)].marker, wanted)
+    cited = citations[chosen.index(best)]
+    where = f"section {section_in_english(cited.heading, best.hit.path[-1] if best.hit.path else '', glossary)} of the {plan}"
+    lead = _lead(language, value, best, cited.marker, wanted, where, glossary)
     lines = [lead or ("The plans say the following (quoted in Japanese, with their section labels):" if english
                       else "計画には次のように書かれています。")]
     whole = f"「{_gist_text(best)}」" in (lead or "")  # the lead quotes the best sentence whole: not again below

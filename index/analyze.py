@@ -389,6 +389,25 @@ def names_a_person(text: str) -> bool:
     return False
 
 
+_NAME_RUN = re.compile(r"[一-龥々ァ-ヶー]+")
+
+
+@lru_cache(maxsize=65_536)
+def proper_nouns(text: str, countries: bool = True) -> frozenset[str]:
+    """The names of places and institutions ``text`` holds: each word Sudachi tags a proper noun
+    (not a person's name; a country's only if `countries`), with the kanji and katakana around it
+    (横浜 in 横浜市立大学 is 横浜市立大学): what answers 「どこ？」."""
+    found = set()
+    for piece in _pieces(normalize(text)):
+        runs = [(m.start(), m.end()) for m in _NAME_RUN.finditer(piece)]
+        for m in _tokenizer().tokenize(piece):
+            pos = m.part_of_speech()
+            if pos[1] == "固有名詞" and pos[2] != "人名" and (countries or pos[3] != "国"):
+                start, end = next(((a, b) for a, b in runs if a <= m.begin() < b), (m.begin(), m.end()))
+                found.add(piece[start:end])
+    return frozenset(found)
+
+
 @lru_cache(maxsize=65_536)
 def synonym_groups(word: str) -> tuple[int, ...]:
     """Sudachi's synonym groups of ``word`` when it is one word (賃金 and 給与 share one, 寮 and

@@ -139,3 +139,12 @@ def test_pronouns_and_auxiliary_stems_name_nothing():
 def test_names_a_person_needs_a_surname_and_a_given_name():
     assert names_a_person("学長 大野英男は述べた") and names_a_person("鈴木一郎学長")
     assert not names_a_person("出島のハブとなる") and not names_a_person("学長のリーダーシップ機能を整備する")
+
+
+def test_proper_nouns_are_whole_names_of_places_and_institutions_not_people():
+    from index.analyze import proper_nouns
+
+    assert proper_nouns("地域の大学,特に横浜市立大学との共同研究") == {"横浜市立大学"}
+    assert proper_nouns("仙台とボストンに拠点を置く") == {"仙台", "ボストン"}
+    assert proper_nouns("日本と韓国", countries=False) == frozenset() and proper_nouns("日本と韓国") == {"日本", "韓国"}
+    assert proper_nouns("海外拠点や大学間コンソーシアムを有効に活用する") == frozenset()
