@@ -16,7 +16,7 @@ import math
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from index.corpus import Corpus
 CONVERSATIONS = EVAL_DIR / "conversations.jsonl"
 # Metrics where lower is better; every other one must not fall below the baseline.
 LOWER_IS_BETTER = ("answerable_not_found", "p50_ms", "p95_ms")
-GATED = ("phrase_in_answer", "answer_lead", "citation_precision", "verified_quotes", "unanswerable_not_found",
-         "answerable_not_found", "followups_resolved")
+GATED = ("phrase_in_answer", "answer_lead", "outline_complete", "citation_precision", "verified_quotes",
+         "unanswerable_not_found", "answerable_not_found", "followups_resolved")
 TOLERANCE = 0.005
 
 
@@ -65,13 +65,14 @@ class Outcome:
     verified: int
     ms: float
     chars: int  # the answer's length: a longer answer holds the phrase more often, so it is shown beside it
+    complete: bool | None = None  # an outline question: every part's title is in the answer
 
 
 def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-_SENTENCE_END = re.compile(r"。|[.!?](?=\s)")
+_SENTENCE_END = re.compile(r"。|(?<![0-9])[.!?](?=\s)")  # not 「ターゲット1. 世界…」, a heading's number
 
 
 def lead(text: str) -> str:
@@ -92,13 +93,19 @@ def judge(chain: AnswerChain, corpus: Corpus, q: Question | Conversation, histor
     started = time.perf_counter()
     answer = chain.invoke(Request(q.question, history))
     ms = (time.perf_counter() - started) * 1000
-    spans = relevant_spans(corpus, q) if q.sections else []
+    children = getattr(q, "children", ())
+    if children and not q.section:  # the plan's top level: any of its sections
+        spans = [(q.document, 0, len(corpus.document(q.document).text))]
+    else:
+        spans = relevant_spans(corpus, replace(q, sections=(q.section,)) if children else q) if q.sections else []
     relevant = [c for c in answer.citations if any(d == c.document_id and a <= c.start < b for d, a, b in spans)]
     shown = answer.citations + answer.related
     phrase = _squash(q.phrase or "")
+    text = _squash(answer.text)
     return Outcome(q.id, q.lang, bool(q.sections), answer.found,
-                   bool(phrase) and phrase in _squash(answer.text), bool(phrase) and phrase in _squash(lead(answer.text)),
-                   len(answer.citations), len(relevant), len(shown), sum(c.verified for c in shown), ms, len(answer.text))
+                   bool(phrase) and phrase in text, bool(phrase) and phrase in _squash(lead(answer.text)),
+                   len(answer.citations), len(relevant), len(shown), sum(c.verified for c in shown), ms, len(answer.text),
+                   all(_squash(c) in text for c in children) if children else None)
 
 
 def resolved(chain: AnswerChain, corpus: Corpus, c: Conversation) -> bool:
@@ -114,6 +121,7 @@ def resolved(chain: AnswerChain, corpus: Corpus, c: Conversation) -> bool:
 def summary(outcomes: list[Outcome], followups: list[bool]) -> dict[str, float]:
     answerable = [o for o in outcomes if o.answerable]
     unanswerable = [o for o in outcomes if not o.answerable]
+    outline = [o for o in outcomes if o.complete is not None]
     cited = [o for o in answerable if o.cited]
     shown = sum(o.citations for o in outcomes)
     latencies = sorted(o.ms for o in outcomes)
@@ -121,6 +129,7 @@ def summary(outcomes: list[Outcome], followups: list[bool]) -> dict[str, float]:
         "questions": len(outcomes),
         "phrase_in_answer": _share(sum(o.phrase for o in answerable), len(answerable)),
         "answer_lead": _share(sum(o.lead for o in answerable), len(answerable)),
+        "outline_complete": _share(sum(bool(o.complete) for o in outline), len(outline)),
         "citation_precision": _share(sum(o.cited_relevant / o.cited for o in cited), len(cited)),
         "verified_quotes": _share(sum(o.verified for o in outcomes), shown),
         "unanswerable_not_found": _share(sum(not o.found for o in unanswerable), len(unanswerable)),
@@ -172,6 +181,7 @@ def lost(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
 
 def markdown(report: dict[str, Any], problems: list[str], lost_ids: list[str]) -> str:
     names = [("phrase_in_answer", "phrase in answer"), ("answer_lead", "phrase in the lead"),
+             ("outline_complete", "outline questions: every part listed"),
              ("citation_precision", "citation precision"),
              ("verified_quotes", "verified quotes"), ("unanswerable_not_found", "unanswerable → not found"),
              ("answerable_not_found", "answerable → not found"), ("followups_resolved", "follow-ups resolved"),

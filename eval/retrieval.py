@@ -45,11 +45,19 @@ class Question:
     sections: tuple[str, ...]
     phrase: str | None
     type: str
+    section: str | None = None  # an outline question: the section whose parts are asked ("": the plan's top level)
+    children: tuple[str, ...] = ()  # ... and the titles of all its parts, which a complete answer lists
+
+    @property
+    def searched(self) -> bool:
+        """Whether retrieval is measured on it: an answerable question not answered from the outline."""
+        return bool(self.sections) and self.type != "outline"
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
     with path.open(encoding="utf-8") as f:
-        return [Question(**{**(q := json.loads(line)), "sections": tuple(q["sections"])}) for line in f if line.strip()]
+        return [Question(**{**(q := json.loads(line)), "sections": tuple(q["sections"]), "children": tuple(q.get("children", ()))})
+                for line in f if line.strip()]
 
 
 @dataclass
@@ -173,7 +181,7 @@ class Report:
 
 
 def groups(questions: list[Question]) -> dict[str, list[Question]]:
-    answerable = [q for q in questions if q.sections]
+    answerable = [q for q in questions if q.searched]
     out: dict[str, list[Question]] = {"all": answerable}
     for lang in ("ja", "en"):
         out[f"lang={lang}"] = [q for q in answerable if q.lang == lang]
@@ -184,7 +192,7 @@ def groups(questions: list[Question]) -> dict[str, list[Question]]:
 
 def evaluate(searcher: Searcher, corpus: Corpus, questions: list[Question]) -> Report:
     ours = run_ours(searcher, corpus, questions)
-    naive = run_naive(corpus, searcher.embedding, [q for q in questions if q.sections])
+    naive = run_naive(corpus, searcher.embedding, [q for q in questions if q.searched])
     grouped = groups(questions)
     unanswerable = [q for q in questions if not q.sections]
     return Report(

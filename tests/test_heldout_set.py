@@ -45,6 +45,23 @@ def test_questions_come_in_pairs_and_name_what_their_plan_holds():
     assert sum(1 for q in questions if not q.sections) >= 10  # questions these plans do not answer
 
 
+def test_outline_questions_list_every_part_of_their_section_in_the_expected_outline():
+    """An outline question's children are the titles of all its section's parts in the
+    hand-checked outline (the plan's top level for section "")."""
+    outline = [q for q in heldout.questions() if q.type == "outline"]
+    assert len({q.document for q in outline}) == len(PLANS)  # each plan is asked about its structure
+    for q in outline:
+        sections = _expected(heldout.HELDOUT / "plans" / f"{q.document}.txt")["sections"]
+        keys = [heldout._key(s["label"]) for s in sections]
+        if q.section:
+            at = keys.index(heldout._key(q.section))
+            parts = [s for s in sections[at + 1:] if s["label"].startswith(sections[at]["label"] + "-")
+                     and s["level"] == sections[at]["level"] + 1]
+        else:
+            parts = [s for s in sections if s["level"] == 1]
+        assert tuple(s["title"] for s in parts) == q.children, q.id
+
+
 @pytest.mark.parametrize("plan", PLANS, ids=[p.stem for p in PLANS])
 def test_each_plan_parses_to_its_expected_outline(plan):
     doc = parse_document(load(plan), CatalogEntry(id=plan.stem, file=plan.name))
