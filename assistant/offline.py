@@ -241,11 +241,15 @@ def _flat(text: str) -> str:
 
 
 def _matched_rows(rows: tuple[str, ...], wanted: set[str], own: set[str] = frozenset()) -> tuple[str, ...]:
-    """The rows whose labels share the most terms with the question (at most MAX_ROWS); with a
-    follow-up's `own` terms first (「経済学部は？」 after 教育人間科学部's enrolment: 経済学部's row)."""
-    overlap = [(len(own & label), len(wanted & label)) for r in rows for label in [passage_words(r.rsplit(":", 1)[0]).terms]]
-    best = max(overlap, default=(0, 0))
-    return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS] if any(best) else ()
+    """The rows whose labels share the most terms with the question (at most MAX_ROWS), else those
+    whose whole text does; with a follow-up's `own` terms first (「経済学部は？」 after 教育人間科学部's
+    enrolment: 経済学部's row)."""
+    for part in (lambda r: r.rsplit(":", 1)[0], lambda r: r):  # the labels, else what the rows say too (「(法曹養成課程 50人)」)
+        overlap = [(len(own & words), len(wanted & words)) for r in rows for words in [passage_words(part(r)).terms]]
+        best = max(overlap, default=(0, 0))
+        if any(best):
+            return tuple(r for r, n in zip(rows, overlap) if n == best)[:MAX_ROWS]
+    return ()
 
 
 def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker: int, wanted: Wanted,
@@ -270,6 +274,8 @@ def _lead(language: str, value: re.Pattern[str] | None, best: _Sentence, marker:
     if not said:
         return None
     _, start, end, amount, clause = max(said, key=lambda s: s[0])  # the first of equals
+    if value is _DATE and (stop := next((m.start() for m in _CLAUSE_BREAK.finditer(text, end)), len(text))) < len(text):
+        clause = _clause(text, start, stop + 1)  # 「平成18年度から,」 says when; the clause after it, what
     line_start = text.rfind("\n", 0, start) + 1
     subject = text[line_start:start].strip() or text[:line_start].strip().rsplit("\n", 1)[-1]
     subject = _LEADING_MARKER.sub("", subject).strip(" 　:：,、。")
@@ -378,12 +384,17 @@ def _in_english(value: str) -> str:
 def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str] | None, best: _Sentence, chosen: list[_Sentence],
              citations: list[Citation], glossary: Glossary, plan: str) -> str:
     english = language == "en"
+    def where(s: _Sentence, c: Citation) -> str:
+        return f"section {section_in_english(c.heading, s.hit.path[-1] if s.hit.path else '', glossary)} of the {plan}"
+
     cited = citations[chosen.index(best)]
-    where = f"section {section_in_english(cited.heading, best.hit.path[-1] if best.hit.path else '', glossary)} of the {plan}"
-    lead = _lead(language, value, best, cited.marker, wanted, where, glossary)
+    lead = _lead(language, value, best, cited.marker, wanted, where(best, cited), glossary)
+    if lead is None and value is None:  # a table holds the question best: the best sentence quoted leads
+        said = next(((s, c) for s, c in zip(chosen, citations) if not s.rows), None)
+        lead = _gist(language, said[0], said[1].marker, wanted, where(*said)) if said else None
     lines = [lead or ("The plans say the following (quoted in Japanese, with their section labels):" if english
                       else "計画には次のように書かれています。")]
-    whole = f"「{_gist_text(best)}」" in (lead or "")  # the lead quotes the best sentence whole: not again below
+
     current = None
     quoted: dict[str, int] = {}  # the plans repeat some items word for word (Ⅱ-3 and Ⅹ-2): shown once, cited twice
     for s, c in zip(chosen, citations):
@@ -394,7 +405,8 @@ def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str]
         quote = f"〔{s.caption}〕 " + "; ".join(shown) if s.rows else f"「{_flat(s.text)}」"  # rebuilt rows are not the plan's words
         if (earlier := quoted.setdefault(_same(quote), c.marker)) != c.marker:
             quote = f"(the same words as [{earlier}])" if english else f"（[{earlier}]と同じ文）"
-        if not (whole and s is best):
+        led = f"[{c.marker}]" in (lead or "") and f"「{_gist_text(s)}」" in (lead or "")
+        if s.rows or not led:  # a sentence the lead quotes whole is not listed again
             lines.append(f"・{quote} [{c.marker}]")
     if english:
         shown = "\n".join(line for line in lines if line.startswith("・"))
