@@ -215,7 +215,7 @@ def test_the_layout_fits_streams_opens_sources_and_reaches_the_plans(service, br
     _laid_out(page, parts, width, height)
     _shot(page, tmp_path, f"ui-{size}-answer.png")
 
-    cited = answer["citations"][-1]  # the table's panel, folded until opened
+    cited = next(c for c in answer["citations"] if c["rows"])  # the table's panel, folded until opened
     table = page.locator("#chat table", has_text="運営費交付金")
     assert cited["heading"] == "別紙-1 予 算" and not table.is_visible()
     page.locator("#chat").get_by_text(f"{cited['marker']} {cited['heading']} —", exact=False).first.click()
