@@ -168,12 +168,15 @@ def messages(
     history: History = (),
 ) -> list[BaseMessage]:
     """System prompt in the answer's language, the earlier turns briefly, then the question
-    with the fenced sources (within `llm_context_tokens`)."""
+    with the fenced sources (within `llm_context_tokens`). With `llm_system_in_user` the system
+    prompt heads the question's message instead (a template that drops system messages loses it)."""
     sources, _ = fence(citations, settings.llm_context_tokens)
-    result: list[BaseMessage] = [SystemMessage(load_prompt(settings, f"system_{language}"))]
+    system = load_prompt(settings, f"system_{language}")
+    result: list[BaseMessage] = [] if settings.llm_system_in_user else [SystemMessage(system)]
     for role, content in _earlier(history):
         result.append(AIMessage(content) if role == "assistant" else HumanMessage(content))
-    result.append(HumanMessage(fill(load_prompt(settings, "answer"), question=question, sources=sources)))
+    asked = fill(load_prompt(settings, "answer"), question=question, sources=sources)
+    result.append(HumanMessage(f"{system}\n\n{asked}" if settings.llm_system_in_user else asked))
     return result
 
 

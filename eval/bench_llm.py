@@ -305,6 +305,7 @@ def bench(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             model_server(gguf, out / "bench_llm-server.log", args.n_ctx, chat_format) as server:
         overrides = {"llm_timeout": args.timeout, "llm_max_tokens": args.max_tokens}
         settings = Settings(data_dir=Path(tmp), llm_base_url=server.base_url, llm_model=server.model,
+                            llm_system_in_user=chat_format == "gemma",  # its template drops system messages
                             **{k: v for k, v in overrides.items() if v is not None})
         served_format = chat_format_served(server.log_text())
         build_index(settings, progress=False)

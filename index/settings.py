@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds an answer from the chat endpoint may take, all of it, before the offline answer is given instead.")
     llm_max_tokens: int = Field(800, ge=16, le=32768, description="Most tokens the model may write for one answer.")
     llm_context_tokens: int = Field(3000, ge=200, description="Most o200k tokens of plan text put before the model.")
+    llm_system_in_user: bool = Field(False, description="Put the system prompt at the head of the question's message, for servers "
+                                     "whose chat template drops system messages (llama-cpp-python's gemma format).")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of the prompt files.")
 
     # --- the HTTP service (assistant/api) ---

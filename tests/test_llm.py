@@ -73,6 +73,16 @@ def test_an_english_question_is_sent_with_the_english_prompt_and_its_sources(ope
         load_prompt(settings, "answer"), question="What is the limit?", sources=sources)
 
 
+def test_the_system_prompt_can_head_the_question_for_templates_that_drop_system_messages(openai_server: FakeOpenAI):
+    settings = settings_for(openai_server).model_copy(update={"llm_system_in_user": True})
+    chat_model(settings).invoke(messages(settings, "What is the limit?", "en", CITATIONS))
+    sent = openai_server.requests[-1]
+    assert [m["role"] for m in sent["messages"]] == ["user"]  # no system message for the template to drop
+    sources, _ = fence(CITATIONS, settings.llm_context_tokens)
+    assert sent["messages"][0]["content"] == load_prompt(settings, "system_en") + "\n\n" + fill(
+        load_prompt(settings, "answer"), question="What is the limit?", sources=sources)
+
+
 def test_unknown_marker_is_removed_and_reported():
     text, removed, unsupported = check_markers("限度額は11億円です[1][7]。交流を進めます [7]。", CITATIONS)
     assert text == "限度額は11億円です[1]。交流を進めます。"
