@@ -29,6 +29,7 @@ from assistant.offline import FOUND_COVERAGE, answer_offline
 from assistant.outline import answer_listing, listing
 from assistant.question import Query
 from assistant.retrieve import Hit, Searcher
+from assistant.scope import not_loaded, unloaded
 
 CHUNKS_PER_SECTION = 2  # passages of one section put before the model
 # With a model, a question the offline answerer refuses holding at least this share of the
@@ -101,9 +102,10 @@ class AnswerChain:
         query, hits = inputs["retrieved"]
         searcher = self.searcher
         language = request.language or query.language
+        missing = [] if request.documents else unloaded(request.question, searcher.document_texts)
         found = listing(query, hits, searcher.document_texts, searcher.lexicon, request.question)
         if found is not None and language in ("ja", "en"):  # the outline answers it, model or not
-            answer = answer_listing(found, query, request.question, language, searcher.lexicon.glossary)
+            answer = _scoped(answer_listing(found, query, request.question, language, searcher.lexicon.glossary), missing)
             yield {"type": "delta", "text": answer.text}
             verify(answer.citations, searcher.document_texts)
             yield {"type": "answer", "answer": answer}
@@ -115,9 +117,12 @@ class AnswerChain:
         answer = offline
         near = offline.evidence >= ASK_MODEL_SHARE * FOUND_COVERAGE.get(query.language, 1.0)
         if self.chat is not None and (offline.found or near):
-            answer = yield from self._llm_answer(request, query, hits, offline)
+            if missing:
+                yield {"type": "delta", "text": not_loaded(missing, language) + "\n\n"}
+            answer = _scoped((yield from self._llm_answer(request, query, hits, offline)), missing)
         else:  # written whole in a few milliseconds: one piece (each event costs the runnable machinery)
-            yield {"type": "delta", "text": offline.text}
+            answer = _scoped(offline, missing)
+            yield {"type": "delta", "text": answer.text}
         verify(answer.citations + answer.related, searcher.document_texts)
         yield {"type": "answer", "answer": answer}
 
@@ -182,6 +187,15 @@ class AnswerChain:
                       [c for c in candidates if c.marker in used],
                       related=[] if used else offline.citations or offline.related, answerer=f"llm:{model}",
                       notes=notes, removed_markers=removed, unsupported=unsupported)
+
+
+def _scoped(answer: Answer, missing: list[str]) -> Answer:
+    """The answer, begun by saying that the plans of the `missing` universities it names are not loaded
+    (another university's plan is not the one asked about)."""
+    if not missing:
+        return answer
+    said = not_loaded(missing, answer.language)
+    return replace(answer, text=f"{said}\n\n{answer.text}", notes=[*answer.notes, said])
 
 
 NOTES_LISTED = 3  # of many flagged sentences, the notes name the first few and count the rest

@@ -481,3 +481,20 @@ def test_a_question_asking_where_is_answered_by_a_sentence_naming_a_place_or_not
         answer = offline.invoke(Request(question))
         assert not answer.found, question
         assert answer.related[0].document_id == "tohoku-intl-strategy" and answer.related[0].verified
+
+
+def test_a_question_naming_a_university_no_plan_covers_says_so_first(offline: AnswerChain, searcher: Searcher, openai_server):
+    answer = offline.invoke(Request("京都大学の国際戦略で留学生の受け入れはどうなってる？"))
+    assert answer.text.startswith("京都大学の計画は読み込まれていません。\n\n")
+    assert answer.found and answer.citations[0].document_id == "tohoku-intl-strategy" and answer.citations[0].verified
+    english = offline.invoke(Request("What does Kyoto University's strategy say about international students?"))
+    assert english.text.startswith("No plan of Kyoto University is loaded here.\n\n") and english.citations[0].verified
+    # A university a plan speaks of is no stranger (YNU's plan names its partner), nor one a plan is named by.
+    partner = offline.invoke(Request("横浜市立大学との連携は？"))
+    assert "読み込まれていません" not in partner.text and "横浜市立大学" in partner.text
+    assert partner.citations[0].label == "Ⅰ-3-(1)-3)"
+    assert "読み込まれていません" not in offline.invoke(Request("東北大学の国際戦略のターゲットはいくつある？")).text
+    openai_server.reply = quoting("計画は")  # the model's answer is begun the same way
+    modelled = llm_chain(searcher, openai_server).invoke(Request("京都大学の国際戦略で留学生の受け入れはどうなってる？"))
+    assert modelled.answerer == "llm:test-model" and modelled.text.startswith("京都大学の計画は読み込まれていません。\n\n")
+    assert modelled.citations[0].verified

@@ -1,0 +1,35 @@
+"""Which institutions a question names that no loaded plan covers.
+
+「京都大学の国際戦略は？」 asked of plans that include no Kyoto plan is answered from the plans that are
+loaded, but the answer says first that Kyoto's plan is not among them: a new user must not take
+another university's strategy for the one asked about. An institution counts as covered when a plan
+is named by it (its names, `assistant.question.named_plans`) or a plan's text mentions it (横浜市立大学,
+YNU's partner, is spoken of in YNU's plan).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.question import named_plans
+from index.analyze import normalize, proper_nouns
+from index.build import DocumentText
+
+_JAPANESE = re.compile(r"大学?$")  # 京都大学, 京大: a proper noun ending so names a university
+_ENGLISH = re.compile(r"\b(?:(?:[A-Z][\w'-]+\s+)+University|University\s+of(?:\s+[A-Z][\w'-]+)+)\b")
+
+
+def unloaded(question: str, documents: dict[str, DocumentText]) -> list[str]:
+    """The universities `question` names that no plan of `documents` is named by or mentions."""
+    names = {d.id: (*d.names, d.title, d.title_en) for d in documents.values()}
+    found = [n for n in proper_nouns(question) if _JAPANESE.search(n)] + _ENGLISH.findall(question)
+    texts = [normalize(d.text) for d in documents.values()]
+    return [n for n in dict.fromkeys(found)
+            if not named_plans(n, names) and not any(normalize(n) in t for t in texts)]
+
+
+def not_loaded(missing: list[str], language: str) -> str:
+    """The sentence an answer begins with when the plans of the universities it names are not loaded."""
+    if language != "ja":
+        return f"No plan of {', '.join(missing)} is loaded here."
+    return f"{'、'.join(missing)}の計画は読み込まれていません。"
