@@ -16,7 +16,9 @@ from index.analyze import normalize, proper_nouns
 from index.build import DocumentText
 
 _JAPANESE = re.compile(r"大学?$")  # 京都大学, 京大: a proper noun ending so names a university
-_ENGLISH = re.compile(r"\b(?:(?:[A-Z][\w'-]+\s+)+University|University\s+of(?:\s+[A-Z][\w'-]+)+)\b")
+# "Kyoto University", "University of Tokyo"; not "Which University …" (a capital that begins a question)
+_ENGLISH = re.compile(r"\b(?:(?:(?!(?:What|Which|Who|Whose|How|Does|Do|Is|Are|Can|The|This|That|Our|Your|Each|Every|Any)\b)"
+                      r"[A-Z][\w-]+\s+)+University|University\s+of(?:\s+[A-Z][\w-]+)+)\b")
 
 
 def unloaded(question: str, documents: dict[str, DocumentText]) -> list[str]:

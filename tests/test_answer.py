@@ -498,3 +498,13 @@ def test_a_question_naming_a_university_no_plan_covers_says_so_first(offline: An
     modelled = llm_chain(searcher, openai_server).invoke(Request("京都大学の国際戦略で留学生の受け入れはどうなってる？"))
     assert modelled.answerer == "llm:test-model" and modelled.text.startswith("京都大学の計画は読み込まれていません。\n\n")
     assert modelled.citations[0].verified
+
+
+def test_only_names_of_universities_count_as_universities_asked_about(searcher: Searcher):
+    from assistant.scope import unloaded
+
+    documents = searcher.document_texts
+    assert unloaded("Is the University of Tokyo's strategy like Tohoku's?", documents) == ["University of Tokyo"]
+    assert unloaded("京大と東北大の違いは？", documents) == ["京大"]
+    assert unloaded("Which University plans mention tuition?", documents) == []  # a question's capital, no name
+    assert unloaded("What does Yokohama National University plan for research?", documents) == []
