@@ -81,9 +81,9 @@ class AnswerChain:
         request: Request = inputs["request"]
         if not request.history:
             return request.question
-        if (item := pointed_at(request.question, list(request.history))) is not None:
-            return item  # 「2つ目は？」: the item of the list just given, model or not
         if self.chat is not None:
+            if (item := pointed_at(request.question, list(request.history))) is not None:
+                return item  # 「2つ目は？」: the item of the list just given, not the model's rewrite
             try:
                 return llm.condense(self.chat, self.searcher.settings, _pairs(request.history), request.question)
             except Exception:  # noqa: BLE001 - any endpoint failure: the offline rewrite stands in

@@ -18,6 +18,7 @@ from assistant.asking import asking, without_outline_words
 from assistant.citation import Answer, Citation, heading
 from assistant.concepts import Lexicon, Wanted, Words, passage_words
 from assistant.question import Query
+from assistant.quotes import flat
 from assistant.retrieve import Hit
 from index.analyze import normalize
 from assistant.english import section_in_english
@@ -153,17 +154,16 @@ def answer_listing(found: Listing, query: Query, question: str, language: str, g
         head = shown(found.section)
         lead = (f"Section {head} of the {_title(document, language)} says [1]:" if language == "en"
                 else f"{document.title}の「{head}」には次のように書かれています [1]。")
-        return Answer(question, query.text, language, True, f"{lead}\n「{_flat(citation.passage)}」", [citation],
+        return Answer(question, query.text, language, True, f"{lead}\n「{flat(citation.passage)}」", [citation],
                       evidence=round(found.coverage, 3))
     citations = [_cite(n, document, part) for n, part in enumerate(found.parts, start=1)]
     listed = [f"{shown(part)} [{c.marker}]" for part, c in zip(found.parts, citations)]
     count = len(found.parts)
-    where = (f"section {shown(found.section)} of the {_title(document, language)}" if found.section
-             else f"the {_title(document, language)}")
     if language == "en":
-        text = f"{where[0].upper()}{where[1:]} has {count} part{'s' * (count > 1)}: {'; '.join(listed)}."
+        where = f"Section {shown(found.section)} of the" if found.section else "The"
+        text = f"{where} {_title(document, language)} has {count} part{'s' * (count > 1)}: {'; '.join(listed)}."
     else:
-        where = f"{document.title}の「{_heading(document, found.section)}」" if found.section else document.title
+        where = f"{document.title}の「{shown(found.section)}」" if found.section else document.title
         text = f"{where}は次の{count}項目からなります：{'、'.join(listed)}。"
     return Answer(question, query.text, language, True, text, citations, evidence=round(found.coverage, 3))
 
@@ -197,7 +197,3 @@ def _cite(marker: int, document: DocumentText, section: str, quote: bool = False
     line = text.count("\n", 0, start) + 1
     return Citation(marker, document.id, document.title, section, h.label, document.path(section), passage,
                     start, start + len(passage), line, line + passage.count("\n"), 1.0)
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s*\n\s*", " ", text).strip()

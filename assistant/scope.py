@@ -23,11 +23,17 @@ _ENGLISH = re.compile(r"\b(?:(?:(?!(?:What|Which|Who|Whose|How|Does|Do|Is|Are|Ca
 
 def unloaded(question: str, documents: dict[str, DocumentText]) -> list[str]:
     """The universities `question` names that no plan of `documents` is named by or mentions."""
-    names = {d.id: (*d.names, d.title, d.title_en) for d in documents.values()}
     found = [n for n in proper_nouns(question) if _JAPANESE.search(n)] + _ENGLISH.findall(question)
-    texts = [normalize(d.text) for d in documents.values()]
-    return [n for n in dict.fromkeys(found)
-            if not named_plans(n, names) and not any(normalize(n) in t for t in texts)]
+    if not found:  # most questions: no plan's text is read
+        return []
+    names = {d.id: (*d.names, d.title, d.title_en) for d in documents.values()}
+    return [n for n in dict.fromkeys(found) if not named_plans(n, names) and not _mentioned(n, documents)]
+
+
+def _mentioned(name: str, documents: dict[str, DocumentText]) -> bool:
+    """Whether a plan's text holds `name`: as written first, NFKC-folded only if not (full-width letters)."""
+    return (any(name in d.text for d in documents.values())
+            or any(normalize(name) in normalize(d.text) for d in documents.values()))
 
 
 def not_loaded(missing: list[str], language: str) -> str:

@@ -16,7 +16,7 @@ import math
 import re
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +94,7 @@ def judge(chain: AnswerChain, corpus: Corpus, q: Question | Conversation, histor
     answer = chain.invoke(Request(q.question, history))
     ms = (time.perf_counter() - started) * 1000
     children = getattr(q, "children", ())
-    if children and not q.section:  # the plan's top level: any of its sections
-        spans = [(q.document, 0, len(corpus.document(q.document).text))]
-    else:
-        spans = relevant_spans(corpus, replace(q, sections=(q.section,)) if children else q) if q.sections else []
+    spans = relevant_spans(corpus, q) if q.sections else []
     relevant = [c for c in answer.citations if any(d == c.document_id and a <= c.start < b for d, a, b in spans)]
     shown = answer.citations + answer.related
     phrase = _squash(q.phrase or "")

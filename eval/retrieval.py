@@ -104,10 +104,14 @@ def targets(q: Question, documents: set[str]) -> list[tuple[str, str]]:
 
 
 def relevant_spans(corpus: Corpus, q: Question) -> list[tuple[str, int, int]]:
-    """Document and (start, end) of each answering section's whole subtree. A label the parsed
+    """Document and (start, end) of each answering section's whole subtree (an outline question's:
+    the section whose parts it asks, or the whole plan for its top level). A label the parsed
     outline lacks (a held-out plan parsed otherwise than its expected outline) answers nothing."""
+    if getattr(q, "children", ()) and not q.section:
+        return [(q.document or "", 0, len(corpus.document(q.document or "").text))]
     out = []
-    for doc_id, label in targets(q, {d.id for d in corpus.documents}):
+    entries = [(q.document or "", q.section)] if getattr(q, "children", ()) else targets(q, {d.id for d in corpus.documents})
+    for doc_id, label in entries:
         key = unicodedata.normalize("NFKC", label)
         s = next((s for s in corpus.document(doc_id).sections if unicodedata.normalize("NFKC", s.label) == key), None)
         if s is not None:
