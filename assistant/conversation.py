@@ -81,7 +81,10 @@ def listed(answer: str) -> list[str]:
     """The items an answer lists: those of its first line, each before its marker (「…からなります：
     A [1]、B [2]。」), or else its lines beginning ・."""
     first = next((ln for ln in answer.splitlines() if ln.strip()), "")
-    body = re.split(r"[：:]\s", first, maxsplit=1)[-1] if re.search(r"[：:]\s", first) else first.split("：", 1)[-1]
+    marker = re.search(r"\[\d{1,3}\]", first)
+    before = first[: marker.start()] if marker else first
+    # the list begins after the last colon before its first marker: a title may hold one (「…アクション：プロセス」)
+    body = first[max(before.rfind("："), before.rfind(": ")) + 1:]
     items = [i.strip() for i in _LISTED.split(body) if i.strip()]
     if len(items) >= 2 and len(re.findall(r"\[\d{1,3}\]", first)) == len(items):
         return items

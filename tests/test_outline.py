@@ -114,3 +114,7 @@ def test_listed_reads_the_items_of_a_list_answer_and_of_quoted_lines():
         "Ⅵ 予算(人件費の見積もりを含む。),収支計画", "別紙 予算、収支計画"]
     assert listed("計画には次のように書かれています。\n\n■ Ⅰ-1\n・「チューター制度」 [1]\n・「相談窓口」 [2]") == ["「チューター制度」", "「相談窓口」"]
     assert listed("The plans do not say.") == []
+    titled = "Xの「国際戦略のアクション：プロセス」は次の2項目からなります：プロセス1. 国際協働の深化 [1]、プロセス2. 包括的国際化の推進 [2]。"
+    assert listed(titled) == ["プロセス1. 国際協働の深化", "プロセス2. 包括的国際化の推進"]  # the title's colon is not the list's
+    english = "Section 国際戦略のアクション：プロセス (process) of the T has 2 parts: プロセス1. 国際協働の深化 (a) [1]; プロセス2. 包括 (b) [2]."
+    assert listed(english) == ["プロセス1. 国際協働の深化 (a)", "プロセス2. 包括 (b)"]
