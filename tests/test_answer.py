@@ -311,6 +311,15 @@ def test_the_nearest_sections_of_a_question_naming_a_plan_are_that_plans_first(o
     assert not answer.found and answer.related[0].document_id == "tohoku-intl-strategy"
 
 
+def test_a_table_leads_a_question_asking_no_value_only_when_its_title_holds_the_question(offline: AnswerChain):
+    # The 予算 table's 補助金 row holds お金の補助 weakly; the plan's sentence on conference travel answers it.
+    answer = offline.invoke(Request("博士課程の学生が学会発表するとき、お金の補助はある？"))
+    assert answer.text.startswith("計画では「後期課程大学院生の学会発表を促進するため,財政的支援措置を導入する。」")
+    assert "の表では" not in answer.text.splitlines()[0]
+    budget = offline.invoke(Request("平成16年度の予算の収入は？"))  # the table its title names leads with its rows
+    assert budget.text.startswith("平成16年度〜21年度 予算（単位:百万円）の表では 収入 / 運営費交付金: 53,301 百万円")
+
+
 def test_answer_language_can_be_chosen(offline: AnswerChain):
     answer = offline.invoke(Request("短期借入金の限度額はいくら？", language="en"))
     assert answer.language == "en" and answer.text.startswith("Section Ⅶ-1 ") and "gives ¥2.3 billion (23億円)" in answer.text

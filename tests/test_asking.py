@@ -13,6 +13,7 @@ from assistant.asking import Asked, asking
     "What is the monthly rent in the dormitories?",
     "What minimum score do students need?",
     "How many partner universities are there?",
+    "授業料の収入はどれくらいの見込み？",  # 収入: income
 ])
 def test_a_noun_or_phrase_that_names_a_value_asks_for_one(question):
     assert asking(question).value

@@ -9,6 +9,7 @@ from index.analyze import ASKING_WORDS
 
 from index.glossary import (
     DEFAULT_PATH,
+    Entry,
     KINDS,
     Glossary,
     GlossaryError,
@@ -164,6 +165,10 @@ def test_case_and_spelling_folding(glossary):
 def test_capital_only_acronyms(glossary):
     assert ja_terms(glossary, "What does it say?") == set()
     assert "情報技術" in ja_terms(glossary, "IT skills")
+    # SET (student evaluation of teaching) spells a common word (wordfreq), so "set" is the verb
+    evaluation = Glossary([Entry("学生による授業評価", ("SET", "student evaluation of teaching"), "education")])
+    assert [m.ja_terms for m in evaluation.to_japanese("Is SET used?")] == [("学生による授業評価",)]
+    assert evaluation.to_japanese("How many targets does the strategy set?") == []
 
 
 def test_no_match(glossary):

@@ -85,6 +85,14 @@ def test_the_second_one_after_a_list_asks_about_the_second_part(chain):
     assert english.found and "ターゲット4" in english.citations[0].label
 
 
+def test_a_plans_period_names_the_plan_and_topics_falling_under_a_section_are_its_parts(chain, ynu):
+    period = chain.invoke(Request("横国の第1期中期計画の構成は？"))  # 第1期: which plan, not what about it
+    assert [c.section_id for c in period.citations] == [s.id for s in ynu.sections if s.parent_id is None]
+    topics = chain.invoke(Request("What topics fall under links with society and international exchange in the YNU plan?"))
+    assert topics.text.startswith("Section Ⅰ-3-(1) ") and {c.label for c in topics.citations} == {
+        s.label for s in ynu.sections if s.parent_id == ynu.by_label("Ⅰ-3-(1)").id}
+
+
 def test_questions_about_something_in_a_section_are_not_answered_by_its_outline(chain):
     support = chain.invoke(Request("留学生の支援には何がある？"))
     assert "項目からなります" not in support.text
