@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.analyze import detect_language, japanese_runs, normalize, without_asking_words
+from index.analyze import detect_language, japanese_runs, normalize, terms, without_asking_words
 from index.glossary import Glossary
 from index.thesaurus import Thesaurus
 
@@ -27,6 +27,9 @@ class Query:
     vector_text: str
     added_terms: tuple[str, ...] = ()  # Japanese terms searched besides the question's own words
     named: frozenset[str] = frozenset()  # the plans whose institution it names (「東北大の…」, "YNU's …")
+    # Naming none, the plans whose kind it names (「このビジョン」, 「国際戦略の…」): in a Japanese question's
+    # own words only, as an English one's glossary renderings are many candidates ("plan" → 目標 too).
+    kinded: frozenset[str] = frozenset()
 
     @property
     def expansion(self) -> str:
@@ -41,10 +44,10 @@ class Query:
 
 
 def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
-            names: dict[str, tuple[str, ...]] | None = None) -> Query:
+            names: dict[str, tuple[str, ...]] | None = None, kinds: dict[str, Kinds] | None = None) -> Query:
     """Validate the question and say what each search will look for: a Japanese question with
     the plan terms its everyday words stand for, an English one through the glossary; and which
-    plans it names (`names`: each plan's names for its institution)."""
+    plans it names (`names`: each plan's names for its institution; `kinds`: each plan's kinds)."""
     text = (text or "").strip()
     if not text:
         raise QueryError("the question is empty")
@@ -55,7 +58,9 @@ def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
     if language == "ja":
         added = thesaurus.plan_terms(text)
         # An embedding reads the question as asked; the keyword search, what it names.
-        return Query(text, language, without_asking_words(text), " ".join((text, *added)), added, named)
+        keyword_text = without_asking_words(text)
+        return Query(text, language, keyword_text, " ".join((text, *added)), added, named,
+                     frozenset() if named else kinded_plans(keyword_text, kinds or {}))
     if language != "en":
         return Query(text, language, text, text)
     # The glossary's renderings of its English words, and the plans' terms it quotes as they are.
@@ -70,6 +75,28 @@ def named_plans(text: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
     folded = normalize(text)
     return frozenset(plan for plan, plan_names in names.items() for name in plan_names
                      if re.search(_name_pattern(normalize(name)), folded))
+
+
+Kinds = tuple[tuple[str, ...], ...]
+_TITLE_RUN = re.compile(r"[A-Za-z\u30a1-\u30ff\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def plan_kinds(title: str, names: tuple[str, ...]) -> Kinds:
+    """What kind of plan a title says it is: its compound nouns once the institution's names
+    are taken out, each as its terms (「九州大学国際戦略」 → (国際, 戦略); 「神戸大学将来構想
+    ―神戸大学ビジョン2030―」 → (将来, 構想), (ビジョン)). Hiragana, digits and punctuation part them."""
+    for name in sorted(names, key=len, reverse=True):
+        title = title.replace(name, " ")
+    return tuple(run for run in (tuple(terms(piece)) for piece in _TITLE_RUN.findall(title)) if run)
+
+
+def kinded_plans(text: str, kinds: dict[str, Kinds]) -> frozenset[str]:
+    """The plans a question refers to by their kind, as 「このビジョン」 or 「国際化の戦略」 do:
+    it holds a kind's head (its last term) and, of a compound kind, one more of its terms, so
+    that 計画 alone does not name every 中期計画."""
+    said = set(terms(text))
+    return frozenset(plan for plan, runs in kinds.items() for run in runs
+                     if run[-1] in said and (len(run) == 1 or said & set(run[:-1])))
 
 
 def _name_pattern(name: str) -> str:

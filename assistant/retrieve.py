@@ -21,7 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.concepts import Lexicon, Wanted, passage_words
-from assistant.question import Query, QueryError, prepare
+from assistant.question import Query, QueryError, plan_kinds, prepare
 from index import store
 from index.analyze import terms
 from index.build import IndexNotReady, live_build, read_chunks, read_documents
@@ -43,6 +43,7 @@ TITLE_WEIGHT = 0.5  # a full match of the question's terms in the section titles
 RERANK_DEPTH = 20  # sections re-ranked by how much of the question they hold
 RERANK_WEIGHT = 0.5  # that share's weight beside the fused score relative to the best (measured 0.25–1: all gain)
 NAMED_WEIGHT = 0.1  # a section of the plan the question names (0.5 measured: one more answerable question refused)
+KIND_WEIGHT = 0.2  # a section of a plan whose kind the question names (「このビジョン」), naming no plan (0.1–0.3 measured alike)
 MIN_VECTOR_ONLY = 0.35  # below this, a hit found by vectors alone is noise (model embeddings only)
 
 
@@ -84,6 +85,7 @@ class Searcher:
             self._api.close()
             raise
         self.names = {d.id: d.names for d in self.document_texts.values()}
+        self.kinds = {d.id: plan_kinds(d.title, d.names) for d in self.document_texts.values()}
         vocabulary = {term: self.keyword.idf(term) for term in self.keyword.vocabulary}
         corpus_text = "\n".join(d.text for d in self.document_texts.values())
         self.glossary, self.thesaurus = bridge(settings.lexicons, vocabulary, corpus_text, self.names)
@@ -107,7 +109,7 @@ class Searcher:
                follow_up: str | None = None) -> tuple[Query, list[Hit]]:
         """The sections that best answer `question`; when it is a follow-up made standalone, the
         `follow_up` the user asked (its end) leads the re-ranking, the earlier words set the context."""
-        query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars, self.names)
+        query = prepare(question, self.glossary, self.thesaurus, self.settings.max_question_chars, self.names, self.kinds)
         unknown = set(documents or ()) - set(self.documents)
         if unknown:
             raise QueryError(f"unknown document(s): {', '.join(sorted(unknown))}")
@@ -147,14 +149,15 @@ class Searcher:
         and by how much of the question's weight their best chunk holds with the section's titles:
         ranks fused from two searches say little about a section holding the whole question. A
         section of the one plan the question names is preferred (not required: a question may
-        name the wrong plan)."""
+        name the wrong plan), and naming none, one of the plans whose kind it names (「このビジョン」)."""
         if not hits:
             return hits
         wanted = Wanted.of(query, self.lexicon, follow_up)
         top = hits[0].score
         for hit in hits[:RERANK_DEPTH]:
             held = hit.held = max(wanted.coverage(passage_words(c.text), self._titles[hit.section_id]) for c in hit.chunks)
-            hit.score = hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if query.named == {hit.document_id} else 0.0)
+            hit.score = (hit.score / top + RERANK_WEIGHT * held + (NAMED_WEIGHT if query.named == {hit.document_id} else 0.0)
+                         + (KIND_WEIGHT if hit.document_id in query.kinded else 0.0))
         for hit in hits[RERANK_DEPTH:]:
             hit.score /= top
         return sorted(hits[:RERANK_DEPTH], key=lambda h: -h.score) + hits[RERANK_DEPTH:]

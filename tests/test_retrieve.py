@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.question import QueryError, named_plans
+from assistant.question import QueryError, kinded_plans, named_plans, plan_kinds
 from assistant.retrieve import PlanRetriever, Searcher
 from index.analyze import detect_language
 
@@ -70,6 +70,28 @@ def test_the_plan_a_question_names_is_preferred(searcher: Searcher):
     assert query.named == {"tohoku-intl-strategy"}
     # YNU's item on 学術交流協定 holds the question best; naming Tohoku puts Tohoku's sections first.
     assert hits[0].document_id == "tohoku-intl-strategy" != unnamed[0].document_id
+
+
+def test_a_plan_is_known_by_the_kind_its_title_says():
+    # A plan's kinds are its title's compound nouns once the institution is taken out.
+    assert plan_kinds("国立大学法人みなと大学 中期計画", ("国立大学法人みなと大学", "みなと大学")) == (("中期", "計画"),)
+    vision = plan_kinds("さくら大学将来構想 ―さくら大学ビジョン2040―", ("さくら大学",))
+    assert vision == (("将来", "構想"), ("ビジョン",))
+    kinds = {"minato": (("中期", "計画"),), "sakura": vision}
+    assert kinded_plans("このビジョンの中間評価はいつ？", kinds) == {"sakura"}
+    assert kinded_plans("中期計画の期間は？", kinds) == {"minato"}
+    # A compound kind's head alone is everyday Japanese, not the plan's name: 計画 names no plan.
+    assert kinded_plans("留学生を増やす計画はある？", kinds) == set()
+
+
+def test_a_question_naming_a_plans_kind_is_steered_to_it(searcher: Searcher):
+    # Tohoku's 国内外の課題 holds 国際 and 交流 best; 「中期計画の」 is YNU's plan, whose Ⅰ-3-(1) is on exchange.
+    query, hits = searcher.search("中期計画の国際交流の取り組みは？")
+    assert query.kinded == {"ynu-midterm-2004"} and not query.named
+    assert hits[0].document_id == "ynu-midterm-2004" and hits[0].label == "Ⅰ-3-(1)"
+    # A question naming its institution is steered by the name alone; an English one by no kind.
+    assert not searcher.search("東北大の中期計画の国際交流は？")[0].kinded
+    assert not searcher.search("What does the mid-term plan say about international exchange?")[0].kinded
 
 
 def test_one_hit_per_section(searcher: Searcher):
