@@ -20,6 +20,8 @@ from index.dictionary import head_nouns
 _DATA = tomllib.loads(resources.files("assistant").joinpath("data/asking.toml").read_text(encoding="utf-8"))
 COUNTERS: str = "|".join(_DATA["counters"])
 _VALUE_NOUNS = frozenset(_DATA["value_nouns"])
+# 「何人？」 counts people: the counter asked for, longest first (何か国 before 何か).
+_COUNTER_ASKED = re.compile("何(" + "|".join(sorted([*_DATA["counters"], "パーセント", "%", "％"], key=len, reverse=True)) + ")")
 _POSTS_JA = "|".join(_DATA["posts_ja"])
 _POSTS_EN = "|".join(_DATA["posts_en"])
 
@@ -63,6 +65,12 @@ class Asked:
     place: bool = False  # where, or which named places or institutions
     total: bool = False
     outline: bool = False  # a plan's or a section's parts, or how many
+    counter: str = ""  # of a count or a share, the counter it asks in (何人 → 人, 何% → %)
+
+
+def counter_forms(counter: str) -> tuple[str, ...]:
+    """The ways a plan writes a number of what `counter` counts: 人 or 名, 割 or %."""
+    return next((tuple(forms) for forms in _DATA["counter_forms"] if counter in forms), (counter,))
 
 
 def without_outline_words(text: str) -> str:
@@ -79,10 +87,12 @@ def asking(text: str) -> Asked:
     """What `text` asks for."""
     value = bool(_VALUE.search(text) or _WHAT_VALUE.search(text)
                  or any(_names_value(m.group(1)) for m in _NOUN_ASKED.finditer(text)))
+    counter = _COUNTER_ASKED.search(text) if value else None
     return Asked(value=value, amount=value and bool(_AMOUNT.search(text)) and not _COUNT.search(text),
                  time=not value and bool(_TIME.search(text)), person=bool(_PERSON.search(text)),
                  place=not value and bool(_PLACE.search(text)),
-                 total=asks_total(text), outline=bool(_OUTLINE.search(text)))
+                 total=asks_total(text), outline=bool(_OUTLINE.search(text)),
+                 counter=counter.group(1) if counter else "")
 
 
 def _names_value(noun: str) -> bool:

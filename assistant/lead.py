@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.asking import COUNTERS
+from assistant.asking import COUNTERS, counter_forms
 from assistant.concepts import Wanted, passage_words
 from assistant.english import in_english, title_gloss
 from assistant.quotes import Sentence, flat
@@ -20,25 +20,47 @@ from index.glossary import Glossary
 _DIGITS = r"[△▲]?[0-9０-９](?:[0-9０-９,，.．]*[0-9０-９])?"  # not ending in a dot: 「1. 専攻」 is an item
 _MONEY = r"億円|百万円|千円|万円|円"
 _MEASURES = _MONEY + r"|％|%|u|㎡"
-NUMBER = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + "|" + COUNTERS + ")")
+_QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
+
+
+def _valued(units: str) -> re.Pattern[str]:
+    """A number in one of `units`: right after it, or after a space when no word goes on from the
+    unit but a qualifier (a table's 「644,402 人件費の見積り」 is no count of people; 「15 件以上」 is)."""
+    return re.compile(_DIGITS + r"(?:(?:" + units + r")|\s+(?:" + units + r")(?!(?!" + _QUALIFIER.pattern + r")[一-龥々]))")
+
+
+NUMBER = _valued(_MEASURES + "|" + COUNTERS)
 # "How much" is answered by an amount (money, a share, an area), not a count of things: 「年間の授業料は
 # いくら？」 is not answered by 「年間30件以上の特許の出願」; 「何件」 and "how many" count.
-AMOUNT = re.compile(_DIGITS + r"\s*(?:" + _MEASURES + r"|倍|割)")
+AMOUNT = _valued(_MEASURES + r"|倍|割")
 # A table heading that gives the unit of its numbers (「予定額(百万円)」), and a number with no unit of
 # its own below it (「小規模改修 総額282」: 282百万円; not 「(282)」, a year or a share).
 _UNIT_HEADING = re.compile(r"[(（](?:単位\s*[:：]?\s*)?(" + _MONEY + r")[)）]")
-_QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
 _BARE_NUMBER = re.compile(r"(?<![0-9０-９,，.．(（△▲])[△▲]?[0-9０-９](?:[0-9０-９,，]*[0-9０-９])?(?![0-9０-９,，.．)）年月度%％])")
 # A time, as a question about one wants it given.
 DATE = re.compile(r"(?:平成|令和|昭和)\s*[0-9０-９元]+\s*年度?|[0-9０-９]{4}\s*年度?|[0-9０-９]+\s*月")
 COUNTRIES = re.compile(r"国|countr", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[、,，。；;・]")  # not a line break: the plans' lines wrap mid-sentence
+# Where a clause ends: punctuation, not 644,402's comma; not a line break, as the plans' lines wrap mid-sentence.
+_CLAUSE_BREAK = re.compile(r"[、。；;・]|(?<![0-9０-９])[,，]|[,，](?![0-9０-９]{3})")
+_COLUMN_GAP = re.compile(r"(?<=\S)[ \t\u3000]{2,}(?=\S)")  # a table's row as text: 「外国人留学生数    2,480人    4,000人」
 MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the name of the value
 MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
 MAX_CLAUSE_CHARS = 70
 CAPTION_SHARE = 1 / 3  # a table leads a question asking no value when its title holds this much of it
+# 「1件当たり」「1人につき」: the number a rate is counted per, not a count.
+_PER = r"(?!\s*(?:当たり|あたり|につき|ごと))"
+
+
+def counted(counter: str) -> re.Pattern[str]:
+    """A number of what `counter` counts (何人 → 300人以上 or 40名, not 40歳 beside them)."""
+    return re.compile(_valued("|".join(map(re.escape, counter_forms(counter)))).pattern + _PER)
+
+
 MAX_GIST_CHARS = 90  # a lead quoting more is a paragraph, not a lead
-_LEADING_MARKER = re.compile(r"^[\s\d０-９.．)）(（①-⑳a-zA-Zａ-ｚ・\-]*")
+# An item's number or mark (「1. 」「(2)」「3-2-2 」「①」「・」, or glued to its title: 「1短期借入金の限度額」); not
+# a number that counts or measures (「2030年度までに…」, 「40歳未満の…」).
+_LEADING_MARKER = re.compile(r"^(?:[\s.．)）(（①-⑳・\-]|[a-zA-Zａ-ｚ]+(?=[\s.．)）\-])|[0-9０-９]+(?![0-9０-９,，]|\s*(?:"
+                             + _MEASURES + "|" + COUNTERS + r"|年|月|度|万|億|千|百)))*")
 
 
 def names_another(text: str, countries: bool, known: frozenset[str]) -> bool:
@@ -165,7 +187,10 @@ def _clause_start(text: str, at: int) -> int:
 
 
 def _clause(text: str, start: int, end: int) -> str:
-    """The clause of `text` around the span start:end, between punctuation, at most MAX_CLAUSE_CHARS."""
+    """The clause of `text` around the span start:end, between punctuation, at most MAX_CLAUSE_CHARS;
+    a table's row, when the value is in one: its row's name is what it is said of."""
+    if _COLUMN_GAP.search(line := _line(text, start)):
+        return line
     before = _clause_start(text, start)
     after = next((m.start() for m in _CLAUSE_BREAK.finditer(text, end)), len(text))
     clause_start = max(before, start - MAX_CLAUSE_CHARS // 2)

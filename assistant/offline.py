@@ -19,7 +19,7 @@ from assistant.citation import Answer, Citation, cite, cite_chunk
 from assistant.concepts import Lexicon, Wanted, passage_words
 from assistant.conversation import asks_again
 from assistant.english import section_in_english
-from assistant.lead import AMOUNT, COUNTRIES, DATE, NUMBER, gist, gist_text, gives, names_another, write_lead
+from assistant.lead import AMOUNT, COUNTRIES, DATE, NUMBER, counted, gist, gist_text, gives, names_another, write_lead
 from assistant.question import Query
 from assistant.quotes import MAX_ROWS, Sentence, choose, cut, flat, rows_asked, same, squash
 from assistant.retrieve import Hit
@@ -79,8 +79,16 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     # one, or not at all (a place other than those the question and the plan's title name).
     known = proper_nouns(f"{query.text} {' '.join(d.title for d in documents.values())}") if place else frozenset()
     countries = bool(COUNTRIES.search(query.text))  # 日本 answers "which countries", not "which cities"
-    best = next((s for s in sentences if (not value or gives(s.text, value, wanted) or numeric and s.matched_rows)
-                 and (not person or names_a_person(s.text)) and (not place or names_another(s.text, countries, known))), None)
+    def answering(value: re.Pattern[str] | None) -> Sentence | None:
+        return next((s for s in sentences if (not value or gives(s.text, value, wanted) or numeric and s.matched_rows)
+                     and (not person or names_a_person(s.text)) and (not place or names_another(s.text, countries, known))), None)
+    best = answering(value)
+    # 「何人？」 is answered by a count of people where one answers it: not by 40歳 beside 300人 (a table's rows, by their row).
+    if asked_for.counter and best is not None and not best.matched_rows:
+        exact = counted(asked_for.counter)
+        by_count = answering(exact)
+        if by_count is not None and by_count.coverage >= threshold:
+            best, value = by_count, exact
     asked = question or query.text
     language = language or query.language
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese

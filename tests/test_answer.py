@@ -517,3 +517,53 @@ def test_only_names_of_universities_count_as_universities_asked_about(searcher: 
     assert unloaded("京大と東北大の違いは？", documents) == ["京大"]
     assert unloaded("Which University plans mention tuition?", documents) == []  # a question's capital, no name
     assert unloaded("What does Yokohama National University plan for research?", documents) == []
+
+
+SAKURA = """さくら大学 国際戦略
+
+1 研究者の国際交流
+・35歳以下の若手研究者を、2030年度までに累計120人以上海外の大学に派遣する。
+・1件当たり500万円以上の国際共同研究を、2030年度までに25件とする。
+
+2 留学生の受入れ
+・外国人留学生の在籍者数を、2030年度までに800人とする。
+
+3 主な数値目標
+　指標                          現状            目標
+　外国人留学生数                1,240人          1,800人
+　海外派遣学生数（年間）          150人            600人
+"""
+
+
+@pytest.fixture(scope="module")
+def sakura(tmp_path_factory) -> AnswerChain:
+    """A plan of this suite's own, whose sentences give several numbers each."""
+    from index.build import build_index
+    from index.settings import Settings
+
+    plans = tmp_path_factory.mktemp("sakura-plans")
+    (plans / "sakura-strategy.txt").write_text(SAKURA, encoding="utf-8")
+    settings = Settings(plans_dir=plans, data_dir=tmp_path_factory.mktemp("sakura-data"))
+    build_index(settings, progress=False)
+    searcher = Searcher(settings)
+    yield AnswerChain(searcher)
+    searcher.close()
+
+
+def test_a_count_asked_by_its_counter_leads_with_a_number_of_that_counter(sakura: AnswerChain):
+    # 何人 counts people: 120人以上, not the age beside it (35歳以下); the clause keeps its year (2030年度, not 年度).
+    people = sakura.invoke(Request("35歳以下の若手研究者は何人？"))
+    assert people.found and people.text.startswith("120人以上：「2030年度までに累計120人以上海外の大学に派遣する」 [1]")
+    # 何件 counts projects: 25件, not 「1件当たり」, the number a rate is per.
+    projects = sakura.invoke(Request("国際共同研究は何件にする？"))
+    assert projects.found and projects.text.startswith("25件：「2030年度までに25件とする」 [1]")
+    assert "35歳" not in people.text.splitlines()[0] and "1件" not in projects.text.splitlines()[0]
+
+
+def test_a_value_in_a_row_of_a_table_set_as_text_is_said_of_its_row(sakura: AnswerChain):
+    # The row's name is what its values are said of: not 1,800人 of the row above (its clause ran on into the
+    # next line), nor a clause cut at 1,240's comma.
+    answer = sakura.invoke(Request("海外派遣学生数は何人？"))
+    lead = answer.text.splitlines()[0]
+    assert answer.found and lead.startswith("海外派遣学生数（年間）は150人です [1]")
+    assert "1,800人" not in lead and "240人" not in lead

@@ -34,7 +34,9 @@ def test_a_noun_that_names_no_value_asks_for_none(question):
 def test_how_much_asks_for_an_amount_and_how_many_for_a_count():
     assert asking("授業料はいくら？") == Asked(value=True, amount=True)
     assert asking("How much is the tuition?").amount
-    assert asking("何人受け入れる？") == Asked(value=True)
+    assert asking("何人受け入れる？") == Asked(value=True, counter="人")  # ... counted in people
+    assert asking("何か国と協定を結ぶ？").counter == "か国" and asking("女性教員の割合は何%？").counter == "%"
+    assert asking("授業料はいくら？").counter == ""
     assert not asking("How many students?").amount
 
 
@@ -46,4 +48,4 @@ def test_time_person_and_total_are_told_apart():
     assert not asking("What does the president do?").person
     assert asking("予算の合計は？") == Asked(value=True, total=True)
     # a number asked for is not a time, even when the question names a year
-    assert asking("2030年度に何人にする？") == Asked(value=True)
+    assert asking("2030年度に何人にする？") == Asked(value=True, counter="人")
