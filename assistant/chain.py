@@ -25,11 +25,11 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant import llm
 from assistant.citation import Answer, Citation, cite_chunk, markers_in, verify
 from assistant.conversation import Turn, pointed_at, standalone
-from assistant.offline import FOUND_COVERAGE, answer_offline
+from assistant.offline import FOUND_COVERAGE, answer_offline, refusal
 from assistant.outline import answer_listing, listing
 from assistant.question import Query
 from assistant.retrieve import Hit, Searcher
-from assistant.scope import not_loaded, unloaded
+from assistant.scope import not_loaded, not_mentioned, unloaded
 
 CHUNKS_PER_SECTION = 2  # passages of one section put before the model
 # With a model, a question the offline answerer refuses holding at least this share of the
@@ -103,6 +103,12 @@ class AnswerChain:
         searcher = self.searcher
         language = request.language or query.language
         missing = [] if request.documents else unloaded(request.question, searcher.document_texts)
+        if missing and query.named and language in ("ja", "en"):  # about a loaded plan and a university no plan mentions
+            answer = refusal(query, hits, request.question, language, head=not_mentioned(missing, language))
+            yield {"type": "delta", "text": answer.text}
+            verify(answer.related, searcher.document_texts)
+            yield {"type": "answer", "answer": answer}
+            return
         found = listing(query, hits, searcher.document_texts, searcher.lexicon, request.question)
         if found is not None and language in ("ja", "en"):  # the outline answers it, model or not
             answer = _scoped(answer_listing(found, query, request.question, language, searcher.lexicon.glossary), missing)

@@ -94,11 +94,8 @@ def answer_offline(query: Query, hits: list[Hit], documents: dict[str, DocumentT
     if language not in ("ja", "en"):  # a question in neither script: say so, in English and Japanese
         return Answer(asked, query.text, "en", False, OTHER_SCRIPT)
     if best is None or best.coverage < threshold:
-        nearest = sorted(hits, key=lambda h: bool(query.named) and h.document_id not in query.named)  # the plan asked about first
-        related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(nearest[:RELATED], start=1)]
         # How near the plans come to answering, whether or not the nearest sentence gives a number.
-        evidence = round(sentences[0].coverage, 3) if sentences else 0.0
-        return Answer(asked, query.text, language, False, _not_found(language, related), related=related, evidence=evidence)
+        return refusal(query, hits, asked, language, round(sentences[0].coverage, 3) if sentences else 0.0)
     sentences.remove(best)
     sentences.insert(0, best)
     chosen = choose(sentences)
@@ -151,12 +148,16 @@ def _compose(query: Query, wanted: Wanted, language: str, value: re.Pattern[str]
     return "\n".join(lines)
 
 
-def _not_found(language: str, related: list[Citation]) -> str:
+def refusal(query: Query, hits: list[Hit], asked: str, language: str, evidence: float = 0.0, head: str = "") -> Answer:
+    """The plans do not say (or `head`, why not), and the nearest sections: the named plan's first."""
+    nearest = sorted(hits, key=lambda h: bool(query.named) and h.document_id not in query.named)
+    related = [cite_chunk(n, h, h.chunks[0]) for n, h in enumerate(nearest[:RELATED], start=1)]
     if language == "en":
-        head = "The plans do not say. Nothing in them answers this question."
-        tail = "Nearest sections:" if related else ""
+        head = head or "The plans do not say. Nothing in them answers this question."
+        tail = "Nearest sections:"
     else:
-        head = "計画にはこの質問に答える記載が見つかりませんでした。"
-        tail = "関連しそうな箇所:" if related else ""
+        head = head or "計画にはこの質問に答える記載が見つかりませんでした。"
+        tail = "関連しそうな箇所:"
     near = [f"・{c.heading}（{c.document_title}）" for c in related]
-    return "\n".join([head, *([tail, *near] if related else [])])
+    text = "\n".join([head, *([tail, *near] if related else [])])
+    return Answer(asked, query.text, language, False, text, related=related, evidence=evidence)

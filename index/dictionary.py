@@ -455,6 +455,16 @@ def _name_gloss(text: str, types: tuple[str, ...]) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
+def abbreviated(name: str) -> frozenset[str]:
+    """What JMnedict says a short name abbreviates (東大 → Tokyo University, 九大 → Kyushu University):
+    its "(abbr) …" translations, without the mark."""
+    rows = _db().execute(
+        "SELECT g.text FROM NEKanji k JOIN NETranslation t ON t.idseq = k.idseq JOIN NETransGloss g ON g.tid = t.ID"
+        " WHERE k.text = ? AND g.text LIKE '(abbr) %'", (name,)).fetchall()
+    return frozenset(text.removeprefix("(abbr) ").strip() for (text,) in rows)
+
+
+@functools.lru_cache(maxsize=4096)
 def _word_gloss(word: str) -> str | None:
     """JMdict's first rendering of a common word (大学 → university, 国立大学 → national university)."""
     row = _db().execute("SELECT idseq FROM Kanji WHERE text = ? ORDER BY idseq LIMIT 1", (word,)).fetchone()

@@ -15,6 +15,7 @@ from assistant.llm import chat_model
 from assistant.offline import FOUND_COVERAGE
 from assistant.question import QueryError
 from assistant.retrieve import Searcher
+from assistant.scope import unloaded
 from tests.openai_server import openai_server  # noqa: F401
 
 
@@ -507,6 +508,35 @@ def test_a_question_naming_a_university_no_plan_covers_says_so_first(offline: An
     modelled = llm_chain(searcher, openai_server).invoke(Request("京都大学の国際戦略で留学生の受け入れはどうなってる？"))
     assert modelled.answerer == "llm:test-model" and modelled.text.startswith("京都大学の計画は読み込まれていません。\n\n")
     assert modelled.citations[0].verified
+
+
+def test_a_question_on_a_loaded_plan_and_a_university_no_plan_mentions_is_not_answered(offline: AnswerChain, searcher: Searcher,
+                                                                                        openai_server):
+    # YNU's plan speaks of 横浜市立大学, its partner: asked about, it is answered from it.
+    partner = offline.invoke(Request("横国は横浜市立大学と連携してる？"))
+    assert partner.found and partner.citations[0].document_id == "ynu-midterm-2004" and "横浜市立大学" in partner.text
+    # No plan mentions Arizona State or Illinois: what the question is about is in none of them, model or not.
+    for question, head in (("横国はアリゾナ州立大学と協定を結んでる？", "アリゾナ州立大学に触れた計画はないため、計画からは答えられません。"),
+                           ("Is the University of Illinois one of Tohoku University's partners?",
+                            "The plans do not say: none of them mentions University of Illinois.")):
+        for chain in (offline, llm_chain(searcher, openai_server)):
+            answer = chain.invoke(Request(question))
+            assert not answer.found and answer.text.startswith(head) and not answer.citations, question
+            assert answer.related and answer.related[0].document_id in {"ynu-midterm-2004", "tohoku-intl-strategy"}
+            assert answer.related[0].document_id == ("ynu-midterm-2004" if "横国" in question else "tohoku-intl-strategy")
+
+
+def test_a_short_name_the_text_does_not_give_is_not_taken_for_an_unloaded_university(searcher: Searcher, sakura: AnswerChain):
+    documents = searcher.document_texts
+    assert unloaded("東大の国際戦略は？", documents) == ["東大"]  # JMnedict: Tokyo University, not 東北大学
+    assert unloaded("京都大学の国際戦略は？", documents) == ["京都大学"]
+    assert unloaded("横浜国大の予算は？", documents) == []  # a name the plan gives
+    assert unloaded("横浜大の予算は？", documents) == []  # one it does not: its first character and others in order
+    assert unloaded("東北学院大学の留学生は？", documents) == ["東北学院大学"]  # 学院 is not in 東北大学
+    # A plan with no English title still lets the answer say another university's plan is not loaded.
+    answer = sakura.invoke(Request("京都大学は留学生を何人受け入れる？"))
+    assert answer.text.startswith("京都大学の計画は読み込まれていません。\n\n")
+    assert (answer.citations or answer.related)[0].document_id == "sakura-strategy"
 
 
 def test_only_names_of_universities_count_as_universities_asked_about(searcher: Searcher):
