@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from assistant.asking import asking, without_outline_words
 from assistant.citation import Answer, Citation, heading
 from assistant.concepts import Lexicon, Wanted, Words, passage_words
-from assistant.question import Query
+from assistant.question import Query, shortened
 from assistant.quotes import flat
 from assistant.retrieve import Hit
-from index.analyze import normalize
+from index.analyze import normalize, proper_nouns
 from assistant.english import section_in_english
 from index.build import DocumentText
 from index.glossary import Glossary
@@ -54,7 +54,7 @@ def listing(query: Query, hits: list[Hit], documents: dict[str, DocumentText], l
     section by its label and has parts, or asks what it says); None for any other question, or when
     no section's titles hold at least OUTLINE_COVERAGE of what it asks about."""
     asked = asking(question).outline
-    scope = [documents[d] for d in dict.fromkeys([*sorted(query.named & documents.keys()),
+    scope = [documents[d] for d in dict.fromkeys([*sorted(query.named & documents.keys()), *sorted(query.kinded & documents.keys()),
                                                    *(h.document_id for h in hits[:SCOPE_HITS])])]
     named = _named_section(question, scope)
     if named is not None and (asked or named[0].outline[named[1]].children):
@@ -75,7 +75,8 @@ def listing(query: Query, hits: list[Hit], documents: dict[str, DocumentText], l
     for document in scope:
         # The words naming the plan (「中期計画の」, "YNU's") say which plan, not which section: when
         # nothing else is asked about, the plan's own parts are.
-        words = passage_words(" ".join((document.title, document.title_en, *document.names)))
+        short = [n for n in proper_nouns(question) if shortened(n, {document.id: document.names})]  # お茶大
+        words = passage_words(" ".join((document.title, document.title_en, *document.names, *short)))
         naming = Words(words.terms | words.parts)  # "YNU" is 横浜 国立 大学, inside 横浜国立大学
         titles = passage_words(" ".join(h.title for h in document.outline.values()))
         # An English word the glossary does not know can be held by no Japanese title ("third", "organised").

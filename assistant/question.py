@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.analyze import detect_language, japanese_runs, normalize, terms, without_asking_words
+from index.analyze import detect_language, japanese_runs, normalize, proper_nouns, terms, without_asking_words
+from index.dictionary import abbreviated
 from index.glossary import Glossary
 from index.thesaurus import Thesaurus
 
@@ -71,10 +72,36 @@ def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
 
 def named_plans(text: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
     """The plans one of whose names occurs in `text` (NFKC, case folded; an English name only
-    as a whole word, a two-character Japanese one where no kanji precedes it: 北大 not in 東北大)."""
+    as a whole word, a two-character Japanese one where no kanji precedes it: 北大 not in 東北大),
+    or that a university's short name in it stands for (`shortened`)."""
     folded = normalize(text)
-    return frozenset(plan for plan, plan_names in names.items() for name in plan_names
-                     if re.search(_name_pattern(normalize(name)), folded))
+    exact = {plan for plan, plan_names in names.items() for name in plan_names
+             if re.search(_name_pattern(normalize(name)), folded)}
+    short = (plan for name in proper_nouns(text) if UNIVERSITY.search(name) for plan in shortened(name, names))
+    return frozenset((*exact, *short)) if "大" in text else frozenset(exact)
+
+
+UNIVERSITY = re.compile(r"大学?$")  # 京都大学, 京大: a proper noun ending so names a university
+
+
+def shortened(name: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """The plans a university's short name stands for when their names do not give it: the one
+    JMnedict says it abbreviates (阪大: Osaka University; 東大 is Tokyo University, not 東北大学),
+    else one whose Japanese name keeps its first character and the others in order (お茶大:
+    お茶の水女子大学)."""
+    stem = UNIVERSITY.sub("", name)
+    if not stem or name.isascii():
+        return frozenset()
+    if meant := {normalize(m) for m in abbreviated(name)}:
+        return frozenset(plan for plan, plan_names in names.items() if meant & {normalize(n) for n in plan_names})
+    return frozenset(plan for plan, plan_names in names.items()
+                     if any(n.endswith("大学") and n[0] == stem[0] and _in_order(stem, n[:-2]) for n in plan_names))
+
+
+def _in_order(short: str, full: str) -> bool:
+    """Whether every character of `short` occurs in `full`, in order."""
+    rest = iter(full)
+    return all(ch in rest for ch in short)
 
 
 Kinds = tuple[tuple[str, ...], ...]

@@ -526,6 +526,12 @@ def test_a_question_on_a_loaded_plan_and_a_university_no_plan_mentions_is_not_an
             assert answer.related[0].document_id == ("ynu-midterm-2004" if "横国" in question else "tohoku-intl-strategy")
 
 
+def test_a_plan_named_by_a_short_form_is_listed_from_its_outline(sakura: AnswerChain):
+    # 東工大: 東京工業大学's first character and others in order, a name its text does not give.
+    answer = sakura.invoke(Request("東工大の国際戦略の柱は？"))
+    assert answer.found and all(t in answer.text for t in ("研究者の国際交流", "留学生の受入れ", "主な数値目標"))
+
+
 def test_a_short_name_the_text_does_not_give_is_not_taken_for_an_unloaded_university(searcher: Searcher, sakura: AnswerChain):
     documents = searcher.document_texts
     assert unloaded("東大の国際戦略は？", documents) == ["東大"]  # JMnedict: Tokyo University, not 東北大学
@@ -549,7 +555,8 @@ def test_only_names_of_universities_count_as_universities_asked_about(searcher: 
     assert unloaded("What does Yokohama National University plan for research?", documents) == []
 
 
-SAKURA = """さくら大学 国際戦略
+SAKURA = """東京工業大学 国際戦略
+令和6年4月1日
 
 1 研究者の国際交流
 ・35歳以下の若手研究者を、2030年度までに累計120人以上海外の大学に派遣する。
@@ -567,7 +574,7 @@ SAKURA = """さくら大学 国際戦略
 
 @pytest.fixture(scope="module")
 def sakura(tmp_path_factory) -> AnswerChain:
-    """A plan of this suite's own, whose sentences give several numbers each."""
+    """A plan of this suite's own (in its own words), whose sentences give several numbers each."""
     from index.build import build_index
     from index.settings import Settings
 

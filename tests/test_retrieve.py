@@ -72,6 +72,15 @@ def test_the_plan_a_question_names_is_preferred(searcher: Searcher):
     assert hits[0].document_id == "tohoku-intl-strategy" != unnamed[0].document_id
 
 
+def test_a_plan_is_named_by_a_short_form_its_names_do_not_give():
+    names = {"osaka": ("大阪大学", "大阪大", "Osaka University"), "tohoku": ("東北大学", "東北大", "Tohoku University"),
+             "titech": ("東京工業大学",)}
+    assert named_plans("阪大の予算は？", names) == {"osaka"}  # JMnedict: 阪大 abbreviates Osaka University
+    assert named_plans("東工大の研究は？", names) == {"titech"}  # its first character and others in order
+    assert named_plans("東大の予算は？", names) == set()  # JMnedict: Tokyo University, though 東 … 大 fits 東北大学
+    assert named_plans("東北大の予算は？", names) == {"tohoku"}
+
+
 def test_a_plan_is_known_by_the_kind_its_title_says():
     # A plan's kinds are its title's compound nouns once the institution is taken out.
     assert plan_kinds("国立大学法人みなと大学 中期計画", ("国立大学法人みなと大学", "みなと大学")) == (("中期", "計画"),)
