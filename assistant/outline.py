@@ -54,7 +54,7 @@ def listing(query: Query, hits: list[Hit], documents: dict[str, DocumentText], l
     section by its label and has parts, or asks what it says); None for any other question, or when
     no section's titles hold at least OUTLINE_COVERAGE of what it asks about."""
     asked = asking(question).outline
-    scope = [documents[d] for d in dict.fromkeys([*sorted(query.named & documents.keys()), *sorted(query.kinded & documents.keys()),
+    scope = [documents[d] for d in dict.fromkeys([*sorted(query.named & documents.keys()),
                                                    *(h.document_id for h in hits[:SCOPE_HITS])])]
     named = _named_section(question, scope)
     if named is not None and (asked or named[0].outline[named[1]].children):
