@@ -20,8 +20,10 @@ from index.dictionary import head_nouns
 _DATA = tomllib.loads(resources.files("assistant").joinpath("data/asking.toml").read_text(encoding="utf-8"))
 COUNTERS: str = "|".join(_DATA["counters"])
 _VALUE_NOUNS = frozenset(_DATA["value_nouns"])
-# 「何人？」 counts people: the counter asked for, longest first (何か国 before 何か).
+# 「何人？」 counts people: the counter asked for, longest first (何か国 before 何か); "how many students", in English.
 _COUNTER_ASKED = re.compile("何(" + "|".join(sorted([*_DATA["counters"], "パーセント", "%", "％"], key=len, reverse=True)) + ")")
+_COUNTED_EN = {noun: counter for counter, nouns in _DATA["counted_en"].items() for noun in nouns}
+_HOW_MANY = re.compile(r"\bhow many\s+(?:[\w-]+\s+){0,4}?(" + "|".join(_COUNTED_EN) + r")\b", re.IGNORECASE)
 _POSTS_JA = "|".join(_DATA["posts_ja"])
 _POSTS_EN = "|".join(_DATA["posts_en"])
 
@@ -87,12 +89,12 @@ def asking(text: str) -> Asked:
     """What `text` asks for."""
     value = bool(_VALUE.search(text) or _WHAT_VALUE.search(text)
                  or any(_names_value(m.group(1)) for m in _NOUN_ASKED.finditer(text)))
-    counter = _COUNTER_ASKED.search(text) if value else None
+    counter = (_COUNTER_ASKED.search(text) or _HOW_MANY.search(text)) if value else None
     return Asked(value=value, amount=value and bool(_AMOUNT.search(text)) and not _COUNT.search(text),
                  time=not value and bool(_TIME.search(text)), person=bool(_PERSON.search(text)),
                  place=not value and bool(_PLACE.search(text)),
                  total=asks_total(text), outline=bool(_OUTLINE.search(text)),
-                 counter=counter.group(1) if counter else "")
+                 counter=_COUNTED_EN.get(counter.group(1).lower(), counter.group(1)) if counter else "")
 
 
 def _names_value(noun: str) -> bool:

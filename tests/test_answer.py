@@ -595,6 +595,9 @@ def test_a_count_asked_by_its_counter_leads_with_a_number_of_that_counter(sakura
     projects = sakura.invoke(Request("国際共同研究は何件にする？"))
     assert projects.found and projects.text.startswith("25件：「2030年度までに25件とする」 [1]")
     assert "35歳" not in people.text.splitlines()[0] and "1件" not in projects.text.splitlines()[0]
+    # In English, "how many researchers" counts people too.
+    english = sakura.invoke(Request("How many researchers under 35 will be sent to universities abroad?")).text.splitlines()[0]
+    assert "120 people" in english and "累計120人以上" in english and "35歳" not in english
 
 
 def test_a_value_in_a_row_of_a_table_set_as_text_is_said_of_its_row(sakura: AnswerChain):

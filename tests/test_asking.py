@@ -37,6 +37,8 @@ def test_how_much_asks_for_an_amount_and_how_many_for_a_count():
     assert asking("何人受け入れる？") == Asked(value=True, counter="人")  # ... counted in people
     assert asking("何か国と協定を結ぶ？").counter == "か国" and asking("女性教員の割合は何%？").counter == "%"
     assert asking("授業料はいくら？").counter == ""
+    assert asking("How many joint research projects are planned?").counter == "件"
+    assert asking("How many students will go abroad?").counter == "人" and asking("How many beds?").counter == ""
     assert not asking("How many students?").amount
 
 
