@@ -93,7 +93,7 @@ def asking(text: str) -> Asked:
     return Asked(value=value, amount=value and bool(_AMOUNT.search(text)) and not _COUNT.search(text),
                  time=not value and bool(_TIME.search(text)), person=bool(_PERSON.search(text)),
                  place=not value and bool(_PLACE.search(text)),
-                 total=asks_total(text), outline=bool(_OUTLINE.search(text)),
+                 total=asks_total(text), outline=bool(_OUTLINE.search(text)) and not _HOW_MANY.search(text),
                  counter=_COUNTED_EN.get(counter.group(1).lower(), counter.group(1)) if counter else "")
 
 

@@ -39,6 +39,9 @@ def test_how_much_asks_for_an_amount_and_how_many_for_a_count():
     assert asking("授業料はいくら？").counter == ""
     assert asking("How many joint research projects are planned?").counter == "件"
     assert asking("How many students will go abroad?").counter == "人" and asking("How many beds?").counter == ""
+    # Counting students is asking for a number, not for a plan's parts; counting targets is.
+    assert not asking("How many international students does the university aim to have?").outline
+    assert asking("How many targets does Tohoku's strategy set?").outline
     assert not asking("How many students?").amount
 
 
