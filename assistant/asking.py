@@ -89,11 +89,12 @@ def asking(text: str) -> Asked:
     """What `text` asks for."""
     value = bool(_VALUE.search(text) or _WHAT_VALUE.search(text)
                  or any(_names_value(m.group(1)) for m in _NOUN_ASKED.finditer(text)))
-    counter = (_COUNTER_ASKED.search(text) or _HOW_MANY.search(text)) if value else None
+    how_many = _HOW_MANY.search(text)  # "how many students": a number, not a plan's parts
+    counter = (_COUNTER_ASKED.search(text) or how_many) if value else None
     return Asked(value=value, amount=value and bool(_AMOUNT.search(text)) and not _COUNT.search(text),
                  time=not value and bool(_TIME.search(text)), person=bool(_PERSON.search(text)),
                  place=not value and bool(_PLACE.search(text)),
-                 total=asks_total(text), outline=bool(_OUTLINE.search(text)) and not _HOW_MANY.search(text),
+                 total=asks_total(text), outline=bool(_OUTLINE.search(text)) and not how_many,
                  counter=_COUNTED_EN.get(counter.group(1).lower(), counter.group(1)) if counter else "")
 
 

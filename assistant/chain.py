@@ -30,6 +30,7 @@ from assistant.outline import answer_listing, listing
 from assistant.question import Query
 from assistant.retrieve import Hit, Searcher
 from assistant.scope import not_loaded, not_mentioned, unloaded
+from index.build import DocumentText
 
 CHUNKS_PER_SECTION = 2  # passages of one section put before the model
 # With a model, a question the offline answerer refuses holding at least this share of the
@@ -104,17 +105,13 @@ class AnswerChain:
         language = request.language or query.language
         missing = [] if request.documents else unloaded(request.question, searcher.document_texts)
         if missing and query.named and language in ("ja", "en"):  # about a loaded plan and a university no plan mentions
-            answer = refusal(query, hits, request.question, language, head=not_mentioned(missing, language))
-            yield {"type": "delta", "text": answer.text}
-            verify(answer.related, searcher.document_texts)
-            yield {"type": "answer", "answer": answer}
+            yield from _whole(refusal(query, hits, request.question, language, head=not_mentioned(missing, language)),
+                              searcher.document_texts)
             return
         found = listing(query, hits, searcher.document_texts, searcher.lexicon, request.question)
         if found is not None and language in ("ja", "en"):  # the outline answers it, model or not
-            answer = _scoped(answer_listing(found, query, request.question, language, searcher.lexicon.glossary), missing)
-            yield {"type": "delta", "text": answer.text}
-            verify(answer.citations, searcher.document_texts)
-            yield {"type": "answer", "answer": answer}
+            answer = answer_listing(found, query, request.question, language, searcher.lexicon.glossary)
+            yield from _whole(_scoped(answer, missing), searcher.document_texts)
             return
         offline = answer_offline(query, hits, searcher.document_texts, searcher.lexicon,
                                  question=request.question, language=request.language)
@@ -193,6 +190,13 @@ class AnswerChain:
                       [c for c in candidates if c.marker in used],
                       related=[] if used else offline.citations or offline.related, answerer=f"llm:{model}",
                       notes=notes, removed_markers=removed, unsupported=unsupported)
+
+
+def _whole(answer: Answer, documents: dict[str, DocumentText]) -> Iterator[dict[str, Any]]:
+    """An answer written without a model: its text in one piece, then the answer, its quotes checked."""
+    yield {"type": "delta", "text": answer.text}
+    verify(answer.citations + answer.related, documents)
+    yield {"type": "answer", "answer": answer}
 
 
 def _scoped(answer: Answer, missing: list[str]) -> Answer:

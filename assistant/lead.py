@@ -23,10 +23,10 @@ _MEASURES = _MONEY + r"|％|%|u|㎡"
 _QUALIFIER = re.compile(r"程度|以上|以下|未満|前後|超|余り|弱|強|まで")
 
 
-def _valued(units: str) -> re.Pattern[str]:
+def _valued(units: str, after: str = "") -> re.Pattern[str]:
     """A number in one of `units`: right after it, or after a space when no word goes on from the
     unit but a qualifier (a table's 「644,402 人件費の見積り」 is no count of people; 「15 件以上」 is)."""
-    return re.compile(_DIGITS + r"(?:(?:" + units + r")|\s+(?:" + units + r")(?!(?!" + _QUALIFIER.pattern + r")[一-龥々]))")
+    return re.compile(_DIGITS + r"(?:(?:" + units + r")|\s+(?:" + units + r")(?!(?!" + _QUALIFIER.pattern + r")[一-龥々]))" + after)
 
 
 NUMBER = _valued(_MEASURES + "|" + COUNTERS)
@@ -47,16 +47,16 @@ MAX_SUBJECT_CHARS = 40  # a longer text before a value is a sentence, not the na
 MAX_REST_CHARS = 5  # a line that names its value ends with it, or with 「とする。」
 MAX_CLAUSE_CHARS = 70
 CAPTION_SHARE = 1 / 3  # a table leads a question asking no value when its title holds this much of it
+MAX_GIST_CHARS = 90  # a lead quoting more is a paragraph, not a lead
 # 「1件当たり」「1人につき」: the number a rate is counted per, not a count.
 _PER = r"(?!\s*(?:当たり|あたり|につき|ごと))"
 
 
 def counted(counter: str) -> re.Pattern[str]:
     """A number of what `counter` counts (何人 → 300人以上 or 40名, not 40歳 beside them)."""
-    return re.compile(_valued("|".join(map(re.escape, counter_forms(counter)))).pattern + _PER)
+    return _valued("|".join(map(re.escape, counter_forms(counter))), _PER)
 
 
-MAX_GIST_CHARS = 90  # a lead quoting more is a paragraph, not a lead
 # An item's number or mark (「1. 」「(2)」「3-2-2 」「①」「・」, or glued to its title: 「1短期借入金の限度額」); not
 # a number that counts or measures (「2030年度までに…」, 「40歳未満の…」).
 _LEADING_MARKER = re.compile(r"^(?:[\s.．)）(（①-⑳・\-]|[a-zA-Zａ-ｚ]+(?=[\s.．)）\-])|[0-9０-９]+(?![0-9０-９,，]|\s*(?:"

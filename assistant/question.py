@@ -70,18 +70,19 @@ def prepare(text: str, glossary: Glossary, thesaurus: Thesaurus, max_chars: int,
     return Query(text, "en", f"{text} {joined}".strip(), joined or text, japanese, named)
 
 
+UNIVERSITY = re.compile(r"大学?$")  # 京都大学, 京大: a proper noun ending so names a university
+
+
 def named_plans(text: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:
     """The plans one of whose names occurs in `text` (NFKC, case folded; an English name only
     as a whole word, a two-character Japanese one where no kanji precedes it: 北大 not in 東北大),
     or that a university's short name in it stands for (`shortened`)."""
     folded = normalize(text)
-    exact = {plan for plan, plan_names in names.items() for name in plan_names
+    named = {plan for plan, plan_names in names.items() for name in plan_names
              if re.search(_name_pattern(normalize(name)), folded)}
-    short = (plan for name in proper_nouns(text) if UNIVERSITY.search(name) for plan in shortened(name, names))
-    return frozenset((*exact, *short)) if "大" in text else frozenset(exact)
-
-
-UNIVERSITY = re.compile(r"大学?$")  # 京都大学, 京大: a proper noun ending so names a university
+    if "大" in text:  # a short name ends so
+        named |= {plan for name in proper_nouns(text) if UNIVERSITY.search(name) for plan in shortened(name, names)}
+    return frozenset(named)
 
 
 def shortened(name: str, names: dict[str, tuple[str, ...]]) -> frozenset[str]:

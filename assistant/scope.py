@@ -28,6 +28,7 @@ def unloaded(question: str, documents: dict[str, DocumentText]) -> list[str]:
     if not found:  # most questions: no plan's text is read
         return []
     names = {d.id: tuple(n for n in (*d.names, d.title, d.title_en) if n) for d in documents.values()}  # a plan may have no English title
+    # `shortened` as well: a name found in the question, read alone, need not read as a proper noun again.
     return [n for n in dict.fromkeys(found) if not named_plans(n, names) and not shortened(n, names) and not _mentioned(n, documents)]
 
 
